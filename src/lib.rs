@@ -1,0 +1,225 @@
+//! `dd-serverless-macro`: the `DatadogServerless` CloudFormation macro, which
+//! instruments Lambda functions and Step Functions state machines with
+//! Datadog, and the library behind its CLI dry runs.
+//!
+//! Every front end (the Lambda handler, `handle-event`, `transform`) calls
+//! [`handle`] or [`transform`]; nothing else decides what a template becomes.
+//! Data flows one way: the request and the macro's environment become a
+//! [`config::Config`], passes edit the fragment and record what they did in a
+//! [`report::Report`], and the report's errors decide success or failure.
+
+pub mod config;
+pub mod dry_run;
+pub mod lambda;
+pub mod macro_event;
+pub mod report;
+pub mod step_functions;
+pub mod template;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde_json::Value;
+
+pub use config::MacroEnvironment;
+pub use macro_event::{MacroRequest, MacroResponse};
+pub use report::Report;
+
+/// The version of this macro, written in the `dd_sls_macro` tag.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The largest macro event accepted, in bytes (Lambda's payload limit).
+pub const MAX_EVENT_BYTES: usize = 6 * 1024 * 1024;
+
+/// What a transform produced: the rewritten fragment and what was done.
+/// When `report` holds errors, `fragment` must not be used.
+#[derive(Debug, Clone)]
+pub struct Transformed {
+    /// The rewritten template fragment.
+    pub fragment: Value,
+    /// Changes, warnings and errors.
+    pub report: Report,
+}
+
+/// Facts about the stack that passes need besides the parameters.
+#[derive(Debug, Clone)]
+pub struct StackContext<'a> {
+    /// The stack's region.
+    pub region: &'a str,
+    /// The stack's account id.
+    pub account_id: &'a str,
+    /// The template's parameter values, for resolving `Ref`s.
+    pub template_parameter_values: &'a serde_json::Map<String, Value>,
+}
+
+/// The AWS partition of a region (`aws`, `aws-us-gov`, `aws-cn`).
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("cn-") {
+        "aws-cn"
+    } else {
+        "aws"
+    }
+}
+
+/// Runs the transform on a request. Never panics on bad input; a bug in a
+/// pass is caught by [`handle`], not here.
+pub fn transform(request: &MacroRequest, environment: &MacroEnvironment) -> Transformed {
+    let mut report = Report::default();
+    let config = config::Config::build(
+        config::ConfigInputs {
+            params: &request.params,
+            fragment: &request.fragment,
+            environment,
+        },
+        &mut report,
+    );
+    let mut fragment = request.fragment.clone();
+    if template::resources::resources(&fragment).is_none() {
+        report.error(
+            None,
+            "the template has no Resources section (or it is not a mapping)",
+        );
+    }
+    if report.has_errors() {
+        return Transformed { fragment, report };
+    }
+    let context = StackContext {
+        region: &request.region,
+        account_id: &request.account_id,
+        template_parameter_values: &request.template_parameter_values,
+    };
+    lambda::instrument(&mut fragment, &config, &context, &mut report);
+    step_functions::instrument(&mut fragment, &config, &context, &mut report);
+    Transformed { fragment, report }
+}
+
+/// Runs the transform and answers as the macro: `success` with the new
+/// fragment, or `failure` listing every error (one per line). A panic in any
+/// pass becomes a failure naming it as an internal error.
+pub fn handle(request: MacroRequest, environment: &MacroEnvironment) -> MacroResponse {
+    handle_with_report(request, environment).0
+}
+
+/// [`handle`], also returning the report (for logs and dry runs).
+pub fn handle_with_report(
+    request: MacroRequest,
+    environment: &MacroEnvironment,
+) -> (MacroResponse, Report) {
+    match catch_unwind(AssertUnwindSafe(|| transform(&request, environment))) {
+        Ok(Transformed { fragment, report }) => {
+            if report.has_errors() {
+                let message = report
+                    .errors()
+                    .map(|d| d.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                (
+                    MacroResponse::failure(request.request_id, request.fragment, message),
+                    report,
+                )
+            } else {
+                (MacroResponse::success(request.request_id, fragment), report)
+            }
+        }
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            let mut report = Report::default();
+            let message = format!(
+                "internal error in the DatadogServerless macro ({what}); the template was not changed. Please report this with the template that caused it."
+            );
+            report.error(None, message.clone());
+            (
+                MacroResponse::failure(request.request_id, request.fragment, message),
+                report,
+            )
+        }
+    }
+}
+
+/// Answers a raw JSON event, checking its shape first: an event of the wrong
+/// shape is a `failure` response (with its `requestId` when readable).
+pub fn handle_value(raw: Value, environment: &MacroEnvironment) -> (MacroResponse, Report) {
+    let request_id = MacroRequest::request_id_of(&raw);
+    match MacroRequest::from_value(raw) {
+        Ok(request) => handle_with_report(request, environment),
+        Err(e) => {
+            let mut report = Report::default();
+            report.error(None, e.to_string());
+            (
+                MacroResponse::failure(request_id, Value::Null, e.to_string()),
+                report,
+            )
+        }
+    }
+}
+
+/// Answers an event given as bytes (the `handle-event` command): too large or
+/// not JSON is a `failure` response too.
+pub fn handle_bytes(bytes: &[u8], environment: &MacroEnvironment) -> (MacroResponse, Report) {
+    let fail = |message: String| {
+        let mut report = Report::default();
+        report.error(None, message.clone());
+        (MacroResponse::failure("", Value::Null, message), report)
+    };
+    if bytes.len() > MAX_EVENT_BYTES {
+        return fail(format!(
+            "the macro event is {} bytes; the largest accepted is {MAX_EVENT_BYTES} bytes (Lambda's payload limit)",
+            bytes.len()
+        ));
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(raw) => handle_value(raw, environment),
+        Err(e) => fail(format!(
+            "the macro event is not valid JSON: {}",
+            template::json_error(&e)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn failure_path_lists_every_error_and_keeps_fragment() {
+        let req = MacroRequest {
+            fragment: json!({"Resources": {}}),
+            params: json!({"site": "nope", "bogus": 1})
+                .as_object()
+                .unwrap()
+                .clone(),
+            request_id: "r1".into(),
+            ..Default::default()
+        };
+        let resp = handle(req, &MacroEnvironment::default());
+        assert_eq!(resp.status, "failure");
+        assert_eq!(resp.request_id, "r1");
+        assert_eq!(resp.fragment, json!({"Resources": {}}));
+        assert_eq!(resp.error_message.unwrap().lines().count(), 2);
+    }
+
+    #[test]
+    fn malformed_events_are_failures_with_request_id() {
+        let (resp, _) = handle_value(
+            json!({"requestId": "abc", "params": {}}),
+            &MacroEnvironment::default(),
+        );
+        assert_eq!(resp.status, "failure");
+        assert_eq!(resp.request_id, "abc");
+        let (resp, _) = handle_bytes(b"not json", &MacroEnvironment::default());
+        assert!(resp.error_message.unwrap().contains("not valid JSON"));
+    }
+
+    #[test]
+    fn partitions() {
+        assert_eq!(partition_of("us-east-1"), "aws");
+        assert_eq!(partition_of("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(partition_of("cn-north-1"), "aws-cn");
+    }
+}

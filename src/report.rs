@@ -1,0 +1,249 @@
+//! What a transform did and what it noticed: diagnostics (errors and
+//! warnings, each naming its resource) and, per resource, the changes made.
+//!
+//! Passes push into one [`Report`]; the macro turns its errors into a
+//! `failure` and logs its warnings, the dry run prints all of it.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The transform fails.
+    Error,
+    /// The transform succeeds, but the user should know.
+    Warning,
+}
+
+/// One problem or remark, naming the resource (or parameter) it is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The logical id of the resource concerned, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// A full sentence saying what is wrong and how to fix it.
+    pub message: String,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// One change made to a resource, or why it was left alone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// A layer was appended to `Layers`.
+    LayerAdded {
+        /// The layer ARN.
+        arn: String,
+        /// Where its version or ARN came from (`parameter pythonLayerVersion`, `default`...).
+        source: String,
+    },
+    /// An older version of the same Datadog layer was replaced.
+    LayerReplaced {
+        /// The ARN removed.
+        old: String,
+        /// The ARN put in its place.
+        new: String,
+    },
+    /// The handler now points at the Datadog wrapper.
+    HandlerRedirected {
+        /// The user's handler, now in `DD_LAMBDA_HANDLER`.
+        from: Value,
+        /// The Datadog handler.
+        to: String,
+    },
+    /// An environment variable was added (or, for `DD_LOG_LEVEL`, replaced).
+    EnvSet {
+        /// The variable.
+        name: String,
+        /// Its value, or `None` when it holds a secret.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<Value>,
+        /// Which parameter or rule set it.
+        source: String,
+    },
+    /// The user already set this variable; their value was kept.
+    EnvKept {
+        /// The variable.
+        name: String,
+    },
+    /// A tag was added.
+    TagAdded {
+        /// Tag key.
+        key: String,
+        /// Tag value.
+        value: Value,
+    },
+    /// A property was set (e.g. `TracingConfig`, `LoggingConfiguration`).
+    PropertySet {
+        /// The property path, dotted.
+        property: String,
+        /// The value written.
+        value: Value,
+    },
+    /// An IAM statement was granted.
+    IamStatement {
+        /// The role's logical id.
+        role: String,
+        /// The actions allowed.
+        actions: Vec<String>,
+        /// The resources they apply to.
+        resources: Vec<Value>,
+    },
+    /// A definition state was changed to carry the trace context.
+    DefinitionEdited {
+        /// The state's name.
+        state: String,
+        /// What was injected.
+        detail: String,
+    },
+    /// The transform added this resource.
+    ResourceAdded {
+        /// Its logical id.
+        logical_id: String,
+        /// Its type.
+        resource_type: String,
+    },
+    /// The resource was left alone, and why.
+    Skipped {
+        /// Why (excluded, unsupported runtime...).
+        reason: String,
+    },
+}
+
+/// The changes made to one resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResourceReport {
+    /// Its logical id.
+    pub logical_id: String,
+    /// Its `Type`.
+    pub resource_type: String,
+    /// The changes, in the order they were made.
+    pub changes: Vec<Change>,
+}
+
+/// Everything a transform did and noticed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Report {
+    /// Per resource, in the order first touched.
+    pub resources: Vec<ResourceReport>,
+    /// Errors and warnings, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Bundled defaults used in place of parameters (`pythonLayerVersion=127`).
+    pub defaults_used: Vec<String>,
+}
+
+impl Report {
+    /// Records an error about a resource (or about the parameters when `None`).
+    pub fn error(&mut self, resource: Option<&str>, message: impl Into<String>) {
+        self.push(Severity::Error, resource, message.into());
+    }
+
+    /// Records a warning about a resource (or about the parameters when `None`).
+    pub fn warn(&mut self, resource: Option<&str>, message: impl Into<String>) {
+        self.push(Severity::Warning, resource, message.into());
+    }
+
+    fn push(&mut self, severity: Severity, resource: Option<&str>, message: String) {
+        let diagnostic = Diagnostic {
+            severity,
+            resource: resource.map(str::to_string),
+            message,
+        };
+        if !self.diagnostics.contains(&diagnostic) {
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
+    /// Records a change to a resource.
+    pub fn change(&mut self, logical_id: &str, resource_type: &str, change: Change) {
+        match self
+            .resources
+            .iter_mut()
+            .find(|r| r.logical_id == logical_id)
+        {
+            Some(r) => r.changes.push(change),
+            None => self.resources.push(ResourceReport {
+                logical_id: logical_id.to_string(),
+                resource_type: resource_type.to_string(),
+                changes: vec![change],
+            }),
+        }
+    }
+
+    /// Records that a bundled default was used.
+    pub fn default_used(&mut self, what: String) {
+        if !self.defaults_used.contains(&what) {
+            self.defaults_used.push(what);
+        }
+    }
+
+    /// The errors, in order.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+    }
+
+    /// The warnings, in order.
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+    }
+
+    /// Whether any error was recorded.
+    pub fn has_errors(&self) -> bool {
+        self.errors().next().is_some()
+    }
+
+    /// Appends another report's contents (used when a pass works on a copy).
+    pub fn merge(&mut self, other: Report) {
+        for r in other.resources {
+            for c in r.changes {
+                self.change(&r.logical_id, &r.resource_type, c);
+            }
+        }
+        for d in other.diagnostics {
+            self.push(d.severity, d.resource.as_deref(), d.message);
+        }
+        for d in other.defaults_used {
+            self.default_used(d);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_changes_by_resource_and_dedups_diagnostics() {
+        let mut r = Report::default();
+        r.change(
+            "F",
+            "AWS::Lambda::Function",
+            Change::EnvKept { name: "A".into() },
+        );
+        r.change(
+            "F",
+            "AWS::Lambda::Function",
+            Change::EnvKept { name: "B".into() },
+        );
+        r.warn(Some("F"), "w");
+        r.warn(Some("F"), "w");
+        r.error(None, "e");
+        assert_eq!(r.resources.len(), 1);
+        assert_eq!(r.resources[0].changes.len(), 2);
+        assert_eq!(r.warnings().count(), 1);
+        assert!(r.has_errors());
+    }
+}
