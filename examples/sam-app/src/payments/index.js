@@ -1,0 +1,3 @@
+exports.handler = async (event) => {
+  return { statusCode: 201, body: JSON.stringify({ paid: true }) };
+};
