@@ -8,4 +8,10 @@ use crate::report::Report;
 /// Subscribes the log group of each instrumented function (`function_ids`)
 /// to `forwarderArn`, declaring the log group when the template has none.
 /// Does nothing when `forwarderArn` is not set. (Not yet implemented.)
-pub fn subscribe(_fragment: &mut Value, _function_ids: &[String], _config: &Config, _report: &mut Report) {}
+pub fn subscribe(
+    _fragment: &mut Value,
+    _function_ids: &[String],
+    _config: &Config,
+    _report: &mut Report,
+) {
+}

@@ -1,0 +1,379 @@
+//! The view of one function the passes work on: its runtime family,
+//! architecture and package type resolved once, its effective configuration,
+//! and a private copy of its properties that is written back only when every
+//! pass succeeded (all or nothing, SPEC §12).
+
+use std::rc::Rc;
+
+use serde_json::{Map, Value};
+
+use crate::StackContext;
+use crate::config::Config;
+use crate::report::{Change, Report};
+use crate::template::intrinsics::{is_intrinsic, ref_target};
+
+/// `AWS::Lambda::Function`.
+pub const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
+/// `AWS::Serverless::Function` (SAM).
+pub const SERVERLESS_FUNCTION: &str = "AWS::Serverless::Function";
+
+/// The language family of a runtime: decides the library layer and handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuntimeFamily {
+    /// python2.7, python3.6 – python3.14.
+    Python,
+    /// nodejs12.x – nodejs24.x (even majors).
+    Node,
+    /// java8, java8.al2, java11, java17, java21, java25.
+    Java,
+    /// dotnet6, dotnet8, dotnet10.
+    Dotnet,
+    /// ruby3.2, ruby3.3, ruby3.4, ruby4.0.
+    Ruby,
+    /// provided.al2, provided.al2023: extension only.
+    Custom,
+    /// Anything else: environment and extension only.
+    Unsupported,
+}
+
+impl RuntimeFamily {
+    /// The family of a runtime identifier (SPEC §3 table).
+    pub fn of(runtime: &str) -> RuntimeFamily {
+        if runtime == "python2.7" {
+            return RuntimeFamily::Python;
+        }
+        if let Some(minor) = runtime
+            .strip_prefix("python3.")
+            .and_then(|m| m.parse::<u32>().ok())
+        {
+            return if (6..=14).contains(&minor) {
+                RuntimeFamily::Python
+            } else {
+                RuntimeFamily::Unsupported
+            };
+        }
+        if let Some(major) = runtime
+            .strip_prefix("nodejs")
+            .and_then(|r| r.strip_suffix(".x"))
+            .and_then(|m| m.parse::<u32>().ok())
+        {
+            return if (12..=24).contains(&major) && major % 2 == 0 {
+                RuntimeFamily::Node
+            } else {
+                RuntimeFamily::Unsupported
+            };
+        }
+        match runtime {
+            "java8" | "java8.al2" | "java11" | "java17" | "java21" | "java25" => {
+                RuntimeFamily::Java
+            }
+            "dotnet6" | "dotnet8" | "dotnet10" => RuntimeFamily::Dotnet,
+            "ruby3.2" | "ruby3.3" | "ruby3.4" | "ruby4.0" => RuntimeFamily::Ruby,
+            "provided.al2" | "provided.al2023" => RuntimeFamily::Custom,
+            _ => RuntimeFamily::Unsupported,
+        }
+    }
+
+    /// The name users read in messages ("Python", "Node.js"...).
+    pub fn display_name(self) -> &'static str {
+        match self {
+            RuntimeFamily::Python => "Python",
+            RuntimeFamily::Node => "Node.js",
+            RuntimeFamily::Java => "Java",
+            RuntimeFamily::Dotnet => ".NET",
+            RuntimeFamily::Ruby => "Ruby",
+            RuntimeFamily::Custom => "custom",
+            RuntimeFamily::Unsupported => "unsupported",
+        }
+    }
+}
+
+/// The instruction set of a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Architecture {
+    /// The default.
+    X86_64,
+    /// Graviton: selects the `-ARM` layers.
+    Arm64,
+}
+
+/// Which resource type the function is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionKind {
+    /// `AWS::Lambda::Function`: tags as a list, `TracingConfig`.
+    Lambda,
+    /// `AWS::Serverless::Function`: tags as a map, `Tracing`, `Globals`.
+    Serverless,
+}
+
+/// One function being instrumented: what was resolved about it, its
+/// effective configuration, and the edits made so far (on a copy).
+#[derive(Debug, Clone)]
+pub struct FunctionEdit {
+    /// Logical id.
+    pub id: String,
+    /// Resource type written.
+    pub kind: FunctionKind,
+    /// The runtime identifier, when the function has one.
+    pub runtime: Option<String>,
+    /// Its family.
+    pub family: RuntimeFamily,
+    /// Its architecture.
+    pub arch: Architecture,
+    /// `PackageType: Image`.
+    pub is_image: bool,
+    /// Parameters after the function's own `Metadata.Datadog.Parameters`
+    /// (shared: most functions use the global configuration).
+    pub config: Rc<Config>,
+    /// A copy of the function's `Properties`, edited by the passes.
+    pub props: Map<String, Value>,
+    /// For SAM: `Globals.Function`, whose values count as the user's.
+    pub globals: Map<String, Value>,
+    /// What this function's passes did and found (errors make it all or nothing).
+    pub report: Report,
+    /// IAM statements to grant to roles once the function succeeded.
+    pub grants: Vec<crate::lambda::iam::Grant>,
+}
+
+impl FunctionEdit {
+    /// The resource type string.
+    pub fn resource_type(&self) -> &'static str {
+        match self.kind {
+            FunctionKind::Lambda => LAMBDA_FUNCTION,
+            FunctionKind::Serverless => SERVERLESS_FUNCTION,
+        }
+    }
+
+    /// A property of the function, or (SAM) inherited from `Globals.Function`.
+    pub fn inherited(&self, key: &str) -> Option<&Value> {
+        self.props.get(key).or_else(|| self.globals.get(key))
+    }
+
+    /// Records a change to this function.
+    pub fn change(&mut self, change: Change) {
+        let ty = self.resource_type();
+        self.report.change(&self.id.clone(), ty, change);
+    }
+
+    /// Records an error about this function: it will be left untouched.
+    pub fn error(&mut self, message: impl Into<String>) {
+        let id = self.id.clone();
+        self.report.error(Some(&id), message);
+    }
+
+    /// Records a warning about this function.
+    pub fn warn(&mut self, message: impl Into<String>) {
+        let id = self.id.clone();
+        self.report.warn(Some(&id), message);
+    }
+}
+
+/// Resolves a property that may be `{"Ref": Parameter}` to a literal string:
+/// from `templateParameterValues`, then the parameter's `Default`.
+pub fn resolve_text(value: &Value, fragment: &Value, context: &StackContext<'_>) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        other => {
+            let target = ref_target(other)?;
+            let resolved = context
+                .template_parameter_values
+                .get(target)
+                .or_else(|| fragment.get("Parameters")?.get(target)?.get("Default"))?;
+            match resolved {
+                Value::String(s) => Some(s.clone()),
+                // A CommaDelimitedList value arrives as a list.
+                Value::Array(items) if items.len() == 1 => items[0].as_str().map(str::to_string),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// What stops a function from being viewed, as a message naming the fix.
+fn unresolvable(id: &str, what: &str, value: &Value) -> String {
+    let form = if is_intrinsic(value) {
+        "an intrinsic function that cannot be resolved at transform time"
+    } else {
+        "not a string"
+    };
+    format!(
+        "Resource {id} has a {what} that is {form}, so it cannot be instrumented; it was left unchanged. \
+         Write its {what} as a literal or a Ref to a template parameter with a value, or add {id} to the `exclude` parameter."
+    )
+}
+
+/// Builds the view of a function, or returns why it cannot be instrumented
+/// (the message names the function and the fix).
+pub fn view(
+    id: &str,
+    resource: &Value,
+    kind: FunctionKind,
+    globals: &Map<String, Value>,
+    config: Rc<Config>,
+    fragment: &Value,
+    context: &StackContext<'_>,
+) -> FunctionEdit {
+    let props = resource
+        .get("Properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut edit = FunctionEdit {
+        id: id.to_string(),
+        kind,
+        runtime: None,
+        family: RuntimeFamily::Unsupported,
+        arch: Architecture::X86_64,
+        is_image: false,
+        config,
+        props,
+        globals: globals.clone(),
+        report: Report::default(),
+        grants: Vec::new(),
+    };
+    if resource.get("Properties").is_some_and(|p| !p.is_object()) {
+        edit.error(format!(
+            "Resource {id} has Properties that are not a mapping (an intrinsic?), so it cannot be instrumented; add it to the `exclude` parameter."
+        ));
+        return edit;
+    }
+    edit.is_image = match edit.inherited("PackageType").cloned() {
+        None => false,
+        Some(v) => match resolve_text(&v, fragment, context) {
+            Some(t) => t.eq_ignore_ascii_case("Image"),
+            None => {
+                let message = unresolvable(id, "PackageType", &v);
+                edit.error(message);
+                return edit;
+            }
+        },
+    };
+    match edit.inherited("Runtime").cloned() {
+        Some(v) => match resolve_text(&v, fragment, context) {
+            Some(runtime) => {
+                edit.family = RuntimeFamily::of(&runtime);
+                edit.runtime = Some(runtime);
+            }
+            None => {
+                let message = unresolvable(id, "Runtime", &v);
+                edit.error(message);
+                return edit;
+            }
+        },
+        None if !edit.is_image => {
+            edit.error(format!(
+                "Resource {id} has no Runtime (and is not a container image), so its Datadog layer cannot be chosen; it was left unchanged. Set its Runtime, or add {id} to the `exclude` parameter."
+            ));
+            return edit;
+        }
+        None => {}
+    }
+    if let Some(archs) = edit.inherited("Architectures").cloned() {
+        let first = match &archs {
+            Value::Array(items) => items.first().cloned(),
+            other => Some(other.clone()),
+        };
+        if let Some(first) = first {
+            match resolve_text(&first, fragment, context) {
+                Some(a) if a == "arm64" => edit.arch = Architecture::Arm64,
+                Some(a) if a == "x86_64" => {}
+                Some(a) => {
+                    edit.error(format!(
+                        "Resource {id} has the architecture \"{a}\"; Lambda knows x86_64 and arm64. Fix Architectures, or add {id} to the `exclude` parameter."
+                    ));
+                }
+                None => {
+                    let message = unresolvable(id, "Architectures", &first);
+                    edit.error(message);
+                }
+            }
+        }
+    }
+    edit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn runtime_families() {
+        use RuntimeFamily::*;
+        let table = [
+            ("python2.7", Python),
+            ("python3.6", Python),
+            ("python3.14", Python),
+            ("python3.15", Unsupported),
+            ("nodejs12.x", Node),
+            ("nodejs24.x", Node),
+            ("nodejs19.x", Unsupported),
+            ("nodejs26.x", Unsupported),
+            ("java8", Java),
+            ("java8.al2", Java),
+            ("java25", Java),
+            ("dotnet6", Dotnet),
+            ("dotnet10", Dotnet),
+            ("ruby3.2", Ruby),
+            ("ruby4.0", Ruby),
+            ("provided.al2", Custom),
+            ("provided.al2023", Custom),
+            ("provided", Unsupported),
+            ("go1.x", Unsupported),
+        ];
+        for (runtime, family) in table {
+            assert_eq!(RuntimeFamily::of(runtime), family, "{runtime}");
+        }
+    }
+
+    #[test]
+    fn resolves_runtime_through_parameters() {
+        let fragment = json!({"Parameters": {"Rt": {"Type": "String", "Default": "python3.9"}, "Arch": {"Type": "String"}}});
+        let values = json!({"Arch": "arm64"});
+        let ctx = StackContext {
+            region: "us-east-1",
+            account_id: "1",
+            template_parameter_values: values.as_object().unwrap(),
+        };
+        let res =
+            json!({"Properties": {"Runtime": {"Ref": "Rt"}, "Architectures": [{"Ref": "Arch"}]}});
+        let mut report = Report::default();
+        let config = Config::build(
+            crate::config::ConfigInputs {
+                params: &Map::new(),
+                fragment: &fragment,
+                environment: &Default::default(),
+            },
+            &mut report,
+        );
+        let config = Rc::new(config);
+        let v = view(
+            "F",
+            &res,
+            FunctionKind::Lambda,
+            &Map::new(),
+            config.clone(),
+            &fragment,
+            &ctx,
+        );
+        assert_eq!(v.family, RuntimeFamily::Python);
+        assert_eq!(v.arch, Architecture::Arm64);
+        assert!(!v.report.has_errors());
+        let res = json!({"Properties": {"Runtime": {"Fn::FindInMap": ["M", "a", "b"]}}});
+        let v = view(
+            "F",
+            &res,
+            FunctionKind::Lambda,
+            &Map::new(),
+            config,
+            &fragment,
+            &ctx,
+        );
+        let e = v.report.errors().next().unwrap().message.clone();
+        assert!(
+            e.starts_with("Resource F has a Runtime that is an intrinsic function"),
+            "{e}"
+        );
+        assert!(e.contains("`exclude`"));
+    }
+}

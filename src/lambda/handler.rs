@@ -1,0 +1,153 @@
+//! Handler redirection (SPEC §5): the Datadog library wraps the user's
+//! handler, which moves to `DD_LAMBDA_HANDLER`. Idempotent: a handler that is
+//! already Datadog's is left with its `DD_LAMBDA_HANDLER`.
+
+use serde_json::Value;
+
+use super::env;
+use super::function::{FunctionEdit, RuntimeFamily};
+use crate::config::ImageRuntime;
+use crate::report::Change;
+
+/// The Python wrapper.
+pub const PYTHON_HANDLER: &str = "datadog_lambda.handler.handler";
+/// The Node.js wrapper from the layer.
+pub const NODE_LAYER_HANDLER: &str = "/opt/nodejs/node_modules/datadog-lambda-js/handler.handler";
+/// The Node.js wrapper bundled by the user (`addLayers: false`, images).
+pub const NODE_BUNDLED_HANDLER: &str = "node_modules/datadog-lambda-js/dist/handler.handler";
+/// The exec wrapper of the extension, for Java and .NET.
+pub const EXEC_WRAPPER: &str = "/opt/datadog_wrapper";
+
+/// Whether a handler is one of Datadog's wrappers.
+pub fn is_datadog_handler(handler: &str) -> bool {
+    [PYTHON_HANDLER, NODE_LAYER_HANDLER, NODE_BUNDLED_HANDLER].contains(&handler)
+}
+
+/// Redirects the function's handler (or an image's command) to Datadog's wrapper.
+pub fn redirect(edit: &mut FunctionEdit) {
+    if !edit.config.redirect_handlers {
+        return;
+    }
+    if edit.is_image {
+        redirect_image(edit);
+        return;
+    }
+    let target = match edit.family {
+        RuntimeFamily::Python => PYTHON_HANDLER,
+        RuntimeFamily::Node if edit.config.add_layers => NODE_LAYER_HANDLER,
+        RuntimeFamily::Node => NODE_BUNDLED_HANDLER,
+        RuntimeFamily::Java | RuntimeFamily::Dotnet => {
+            if edit.config.extension_enabled() {
+                env::set(
+                    edit,
+                    "AWS_LAMBDA_EXEC_WRAPPER",
+                    Value::String(EXEC_WRAPPER.into()),
+                    "the extension wraps Java and .NET functions",
+                );
+            }
+            return;
+        }
+        RuntimeFamily::Ruby | RuntimeFamily::Custom | RuntimeFamily::Unsupported => {
+            if let Some(handler) = edit.inherited("Handler").cloned() {
+                env::set(edit, "DD_LAMBDA_HANDLER", handler, "the function's handler");
+            }
+            return;
+        }
+    };
+    let Some(current) = edit.inherited("Handler").cloned() else {
+        edit.warn(format!(
+            "Resource {} has no Handler, so it was not redirected to the Datadog wrapper; set its Handler to {target} and DD_LAMBDA_HANDLER to your handler.",
+            edit.id
+        ));
+        return;
+    };
+    if current.as_str().is_some_and(is_datadog_handler) {
+        if current.as_str() != Some(target) {
+            edit.props
+                .insert("Handler".into(), Value::String(target.into()));
+            edit.change(Change::HandlerRedirected {
+                from: current,
+                to: target.to_string(),
+            });
+        }
+        return;
+    }
+    if env::user_has(edit, "DD_LAMBDA_HANDLER") {
+        edit.warn(format!(
+            "Resource {} already sets DD_LAMBDA_HANDLER but its Handler is not Datadog's; the handler was left alone. Remove DD_LAMBDA_HANDLER, or set Handler to {target}.",
+            edit.id
+        ));
+        return;
+    }
+    env::set(
+        edit,
+        "DD_LAMBDA_HANDLER",
+        current.clone(),
+        "the function's handler",
+    );
+    edit.props
+        .insert("Handler".into(), Value::String(target.into()));
+    edit.change(Change::HandlerRedirected {
+        from: current,
+        to: target.to_string(),
+    });
+}
+
+/// Images: redirect through `ImageConfig.Command` when `imageRuntime` says
+/// the language; otherwise warn what must be done by hand.
+fn redirect_image(edit: &mut FunctionEdit) {
+    let target = match edit.config.image_runtime {
+        Some(ImageRuntime::Python) => Some(PYTHON_HANDLER),
+        Some(ImageRuntime::Node) => Some(NODE_BUNDLED_HANDLER),
+        None => None,
+    };
+    let command = edit
+        .props
+        .get("ImageConfig")
+        .and_then(|c| c.get("Command"))
+        .and_then(Value::as_array)
+        .and_then(|c| c.first())
+        .cloned();
+    let (Some(target), Some(first)) = (target, command) else {
+        let why = if target.is_none() {
+            "its language is unknown (set `imageRuntime: python` or `node` in its Metadata.Datadog.Parameters)"
+        } else {
+            "it has no ImageConfig.Command to redirect"
+        };
+        edit.warn(format!(
+            "Resource {} is a container image and {why}: the image must contain the Datadog library and the extension (in /opt/extensions), and its command must be redirected to the Datadog handler by hand.",
+            edit.id
+        ));
+        edit.change(Change::Skipped {
+            reason: "container image: environment only, handler not redirected".to_string(),
+        });
+        return;
+    };
+    if first.as_str().is_some_and(is_datadog_handler) {
+        return;
+    }
+    if env::user_has(edit, "DD_LAMBDA_HANDLER") {
+        edit.warn(format!(
+            "Resource {} already sets DD_LAMBDA_HANDLER but its command is not Datadog's; the command was left alone.",
+            edit.id
+        ));
+        return;
+    }
+    env::set(
+        edit,
+        "DD_LAMBDA_HANDLER",
+        first.clone(),
+        "the image's ImageConfig.Command",
+    );
+    if let Some(Value::Array(command)) = edit
+        .props
+        .get_mut("ImageConfig")
+        .and_then(|c| c.get_mut("Command"))
+    {
+        command[0] = Value::String(target.into());
+    }
+    edit.change(Change::HandlerRedirected {
+        from: first,
+        to: target.to_string(),
+    });
+}

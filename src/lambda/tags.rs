@@ -1,0 +1,134 @@
+//! Tags on functions (SPEC §9, §7): the macro's version, who deployed it,
+//! and in forwarder mode `service`/`env`/`version`/`tags`. Never a duplicate
+//! key, never a user's tag replaced; written in the resource's form (a list
+//! of `{Key, Value}` for Lambda, a map for SAM).
+
+use serde_json::{Map, Value, json};
+
+use super::function::{FunctionEdit, FunctionKind};
+use crate::report::Change;
+
+/// The tag carrying this macro's version.
+pub const MACRO_TAG: &str = "dd_sls_macro";
+/// The tag saying which tool deployed the function (CDK or SAM).
+pub const MACRO_BY_TAG: &str = "dd_sls_macro_by";
+
+fn has_key(tags: Option<&Value>, key: &str) -> bool {
+    match tags {
+        Some(Value::Array(items)) => items
+            .iter()
+            .any(|t| t.get("Key").and_then(Value::as_str) == Some(key)),
+        Some(Value::Object(map)) => map.contains_key(key),
+        _ => false,
+    }
+}
+
+fn tag_value<'v>(tags: Option<&'v Value>, key: &str) -> Option<&'v Value> {
+    match tags? {
+        Value::Array(items) => items
+            .iter()
+            .find(|t| t.get("Key").and_then(Value::as_str) == Some(key))
+            .and_then(|t| t.get("Value")),
+        Value::Object(map) => map.get(key),
+        _ => None,
+    }
+}
+
+/// Adds a tag unless the key exists (on the function or in SAM Globals).
+pub fn add(edit: &mut FunctionEdit, key: &str, value: Value) {
+    if has_key(edit.props.get("Tags"), key) || has_key(edit.globals.get("Tags"), key) {
+        return;
+    }
+    let added = match (edit.kind, edit.props.get_mut("Tags")) {
+        (FunctionKind::Lambda, None) => {
+            edit.props
+                .insert("Tags".into(), json!([{"Key": key, "Value": value}]));
+            true
+        }
+        (FunctionKind::Lambda, Some(Value::Array(items))) => {
+            items.push(json!({"Key": key, "Value": value}));
+            true
+        }
+        (FunctionKind::Serverless, None) => {
+            let mut map = Map::new();
+            map.insert(key.into(), value.clone());
+            edit.props.insert("Tags".into(), Value::Object(map));
+            true
+        }
+        (FunctionKind::Serverless, Some(Value::Object(map))) => {
+            map.insert(key.into(), value.clone());
+            true
+        }
+        _ => false,
+    };
+    if added {
+        edit.change(Change::TagAdded {
+            key: key.into(),
+            value,
+        });
+    } else {
+        let id = edit.id.clone();
+        edit.warn(format!(
+            "Resource {id} has Tags in a form that cannot be extended (an intrinsic?), so the tag {key} was not added."
+        ));
+    }
+}
+
+/// Parses `k:v,k2:v2` into pairs (entries without `:` are skipped).
+pub fn parse_tags(text: &str) -> Vec<(String, String)> {
+    text.split(',')
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once(':')?;
+            let k = k.trim();
+            (!k.is_empty()).then(|| (k.to_string(), v.trim().to_string()))
+        })
+        .collect()
+}
+
+/// Adds the macro's tags, and the forwarder-mode tags.
+pub fn add_tags(edit: &mut FunctionEdit, is_cdk: bool) {
+    add(
+        edit,
+        MACRO_TAG,
+        Value::String(format!("v{}", crate::VERSION)),
+    );
+    let created_by_sam = tag_value(edit.props.get("Tags"), "lambda:createdBy")
+        .and_then(Value::as_str)
+        == Some("SAM");
+    if is_cdk {
+        add(edit, MACRO_BY_TAG, json!("CDK"));
+    } else if created_by_sam || edit.kind == FunctionKind::Serverless {
+        add(edit, MACRO_BY_TAG, json!("SAM"));
+    }
+    let c = edit.config.clone();
+    if c.forwarder_arn.is_none() || c.extension_enabled() {
+        return;
+    }
+    for (key, value) in [
+        ("service", &c.service),
+        ("env", &c.env),
+        ("version", &c.version),
+    ] {
+        if let Some(v) = value {
+            add(edit, key, v.clone());
+        }
+    }
+    if let Some(tags) = c.tags.as_ref().and_then(Value::as_str) {
+        for (k, v) in parse_tags(tags) {
+            add(edit, &k, Value::String(v));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_tag_lists() {
+        assert_eq!(
+            parse_tags("team:a, cost:b,bad,:x"),
+            vec![("team".into(), "a".into()), ("cost".into(), "b".into())]
+        );
+    }
+}

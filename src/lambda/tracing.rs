@@ -1,0 +1,88 @@
+//! Tracing (SPEC §6): dd-trace, X-Ray or both ("hybrid").
+
+use serde_json::{Value, json};
+
+use super::function::{FunctionEdit, FunctionKind};
+use super::{env, iam};
+use crate::report::Change;
+
+/// The actions X-Ray needs.
+pub const XRAY_ACTIONS: &[&str] = &["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
+
+/// Sets `DD_MERGE_XRAY_TRACES` and, with X-Ray, active tracing and the
+/// role's X-Ray permissions.
+pub fn configure(edit: &mut FunctionEdit, fragment: &Value) {
+    let xray = edit.config.enable_xray_tracing;
+    let dd = edit.config.enable_dd_tracing;
+    match edit.config.enable_merge_xray_traces {
+        Some(merge) => env::set(
+            edit,
+            "DD_MERGE_XRAY_TRACES",
+            Value::String(merge.to_string()),
+            env::source_of(&edit.config.clone(), "enableMergeXrayTraces"),
+        ),
+        None if dd => env::set(
+            edit,
+            "DD_MERGE_XRAY_TRACES",
+            Value::String(xray.to_string()),
+            if xray {
+                "hybrid tracing (X-Ray and dd-trace)"
+            } else {
+                "dd-trace only"
+            },
+        ),
+        None => {}
+    }
+    if !xray {
+        return;
+    }
+    match edit.kind {
+        FunctionKind::Lambda => {
+            if !edit.props.contains_key("TracingConfig") {
+                let value = json!({"Mode": "Active"});
+                edit.props.insert("TracingConfig".into(), value.clone());
+                edit.change(Change::PropertySet {
+                    property: "TracingConfig".into(),
+                    value,
+                });
+            }
+        }
+        FunctionKind::Serverless => {
+            if edit.inherited("Tracing").is_none() {
+                edit.props.insert("Tracing".into(), json!("Active"));
+                edit.change(Change::PropertySet {
+                    property: "Tracing".into(),
+                    value: json!("Active"),
+                });
+            }
+        }
+    }
+    iam::grant(edit, fragment, XRAY_ACTIONS, json!("*"), "X-Ray tracing");
+}
+
+/// With `grantSecretReadAccess`, lets the role read the API key from
+/// `apiKeySecretArn` / `apiKeySsmArn`.
+pub fn grant_secret_access(edit: &mut FunctionEdit, fragment: &Value) {
+    let c = edit.config.clone();
+    if !c.grant_secret_read_access {
+        return;
+    }
+    if let Some(arn) = &c.api_key_secret_arn {
+        iam::grant(
+            edit,
+            fragment,
+            &["secretsmanager:GetSecretValue"],
+            arn.clone(),
+            "reading the API key secret",
+        );
+    }
+    if let Some(arn) = &c.api_key_ssm_arn {
+        iam::grant(
+            edit,
+            fragment,
+            &["ssm:GetParameter"],
+            arn.clone(),
+            "reading the API key parameter",
+        );
+    }
+}
