@@ -288,3 +288,33 @@ mod tests {
         );
     }
 }
+
+/// The result of a whole dry run.
+#[derive(Debug, Clone)]
+pub struct DryRunOutcome {
+    /// The deployable template, when the transform succeeded.
+    pub output: Option<Value>,
+    /// What was done and found (errors when `output` is `None`).
+    pub report: crate::Report,
+    /// Whether the template lists our transform.
+    pub entry_found: bool,
+}
+
+/// Runs the whole dry run on a parsed template: prepare the event, transform,
+/// and put the `Transform` section back.
+pub fn run(
+    template: &Value,
+    options: &DryRunOptions,
+    environment: &crate::MacroEnvironment,
+) -> Result<DryRunOutcome, DryRunError> {
+    let prepared = prepare(template, options)?;
+    let (response, report) = crate::handle_with_report(prepared.request, environment);
+    let output = response
+        .is_success()
+        .then(|| finish(template, response.fragment, &options.transform_name));
+    Ok(DryRunOutcome {
+        output,
+        report,
+        entry_found: prepared.entry_found,
+    })
+}
