@@ -12,11 +12,18 @@ use dd_serverless_macro::dry_run::{self, DryRunOptions};
 use dd_serverless_macro::template;
 
 fn fixture_files(dir: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(dir);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()))
         .map(|e| e.unwrap().path())
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "json")))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "json")
+            )
+        })
         .filter(|p| !p.to_string_lossy().ends_with(".options.json"))
         .collect();
     files.sort();
@@ -53,7 +60,8 @@ fn options_for(path: &Path) -> DryRunOptions {
 /// Runs one fixture and renders what a reviewer needs to read.
 pub fn render_fixture(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
-    let (tpl, format) = template::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let (tpl, format) =
+        template::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let outcome = dry_run::run(&tpl, &options_for(path), &MacroEnvironment::default())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = String::new();

@@ -1,0 +1,227 @@
+//! The Lambda instrumentation over every corpus output that has an
+//! `AWS::Lambda::Function` (419 files declare one), with layers, the extension and X-Ray
+//! turned on and an `apiKeySecretArn`:
+//! - the transform succeeds, or fails only with all-or-nothing messages;
+//! - running it again on its output changes nothing;
+//! - resources other than instrumented functions and their roles are
+//!   unchanged, and no user key, layer, variable or tag is lost;
+//! - cfn-lint reports nothing new on the output.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use dd_serverless_macro::{MacroEnvironment, MacroRequest, handle_with_report};
+use serde_json::{Map, Value, json};
+
+const SECRET_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf";
+
+fn params() -> Map<String, Value> {
+    json!({
+        "addLayers": true,
+        "addExtension": true,
+        "enableXrayTracing": true,
+        "apiKeySecretArn": SECRET_ARN,
+        "service": "corpus",
+        "env": "test"
+    })
+    .as_object()
+    .unwrap()
+    .clone()
+}
+
+fn request(fragment: Value) -> MacroRequest {
+    MacroRequest {
+        region: "us-east-1".into(),
+        account_id: "123456789012".into(),
+        fragment,
+        transform_id: "123456789012::DatadogServerless".into(),
+        params: params(),
+        request_id: "corpus".into(),
+        template_parameter_values: Map::new(),
+    }
+}
+
+/// Messages the spec calls for when a function cannot be fully instrumented.
+const ALLOWED_FAILURES: &[&str] = &[
+    "that is an intrinsic function that cannot be resolved at transform time",
+    "has Layers written as an intrinsic function other than a list or Fn::If",
+    "but Lambda allows 5 per function",
+    "Datadog publishes no arm64 Python layer",
+    "has no Runtime (and is not a container image)",
+];
+
+/// Checks that `new` keeps everything of `old` (objects: every key, lists:
+/// every item, scalars: equal), except the keys in `except`.
+fn keeps(old: &Value, new: &Value, except: &[&str]) -> bool {
+    match (old, new) {
+        (Value::Object(o), Value::Object(n)) => o.iter().all(|(k, v)| {
+            except.contains(&k.as_str()) || n.get(k).is_some_and(|nv| keeps(v, nv, &[]))
+        }),
+        (Value::Array(o), Value::Array(n)) => {
+            o.iter().all(|item| n.iter().any(|ni| keeps(item, ni, &[])))
+        }
+        // A single statement that became a list of statements.
+        (Value::Object(_), Value::Array(n)) => n.contains(old),
+        _ => old == new,
+    }
+}
+
+fn check_function_kept_user_values(file: &str, id: &str, old: &Value, new: &Value) {
+    let (op, np) = (&old["Properties"], &new["Properties"]);
+    assert!(
+        keeps(op, np, &["Handler", "Environment", "Layers", "Tags"]),
+        "{file}: {id} lost a property"
+    );
+    let (ov, nv) = (
+        &op["Environment"]["Variables"],
+        &np["Environment"]["Variables"],
+    );
+    if let Some(vars) = ov.as_object() {
+        for (k, v) in vars {
+            if k != "DD_LOG_LEVEL" {
+                assert_eq!(Some(v), nv.get(k), "{file}: {id} variable {k} changed");
+            }
+        }
+    }
+    if let Some(handler) = op.get("Handler")
+        && np.get("Handler") != Some(handler)
+    {
+        assert_eq!(
+            nv.get("DD_LAMBDA_HANDLER"),
+            Some(handler),
+            "{file}: {id} handler not kept in DD_LAMBDA_HANDLER"
+        );
+    }
+    for key in ["Layers", "Tags"] {
+        if let Some(o) = op.get(key) {
+            let n = &np[key];
+            let kept = match (o, n) {
+                (Value::Array(_), Value::Array(_)) => keeps(o, n, &[]),
+                // Fn::If layers: every branch keeps its layers
+                _ => o.to_string().len() <= n.to_string().len(),
+            };
+            assert!(kept, "{file}: {id} lost {key}");
+        }
+    }
+}
+
+#[test]
+fn corpus_outputs_with_functions() {
+    let files: Vec<_> = common::corpus_files("output")
+        .into_iter()
+        .filter(|p| common::has_type(&common::read_json(p), &["AWS::Lambda::Function"]))
+        .collect();
+    // SOURCE.md counts 421 files mentioning the type; two of them mention it
+    // only inside connector metadata, so 419 declare a function.
+    assert_eq!(
+        files.len(),
+        419,
+        "the corpus should hold 419 outputs declaring a function"
+    );
+    let env = MacroEnvironment::default();
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut lint_inputs, mut lint_outputs) = (Vec::new(), Vec::new());
+    let (mut succeeded, mut failed) = (0, 0);
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let original = common::read_json(path);
+        let (response, report) = handle_with_report(request(original.clone()), &env);
+        if !response.is_success() {
+            failed += 1;
+            let message = response.error_message.unwrap_or_default();
+            for line in message.lines() {
+                assert!(
+                    ALLOWED_FAILURES.iter().any(|a| line.contains(a)),
+                    "{name}: unexpected failure: {line}"
+                );
+            }
+            assert_eq!(
+                response.fragment, original,
+                "{name}: a failure must return the fragment unchanged"
+            );
+            continue;
+        }
+        succeeded += 1;
+        let output = response.fragment;
+        // Idempotence.
+        let (again, _) = handle_with_report(request(output.clone()), &env);
+        assert!(
+            again.is_success(),
+            "{name}: second run failed: {:?}",
+            again.error_message
+        );
+        assert_eq!(
+            again.fragment, output,
+            "{name}: the second run changed the template"
+        );
+        // Untouched resources stay byte-identical; touched ones keep the user's values.
+        let touched: BTreeSet<&str> = report
+            .resources
+            .iter()
+            .map(|r| r.logical_id.as_str())
+            .collect();
+        let old_resources = original["Resources"].as_object().unwrap();
+        let new_resources = output["Resources"].as_object().unwrap();
+        for (id, old) in old_resources {
+            let new = &new_resources[id];
+            if !touched.contains(id.as_str()) {
+                assert_eq!(
+                    serde_json::to_string(old).unwrap(),
+                    serde_json::to_string(new).unwrap(),
+                    "{name}: untouched resource {id} changed"
+                );
+            } else if old["Type"] == "AWS::Lambda::Function" {
+                check_function_kept_user_values(&name, id, old, new);
+            } else {
+                assert_eq!(
+                    old["Type"], "AWS::IAM::Role",
+                    "{name}: {id} is neither a function nor a role"
+                );
+                assert!(keeps(old, new, &[]), "{name}: role {id} lost something");
+            }
+        }
+        // Top-level sections other than Resources are untouched.
+        for (key, value) in original.as_object().unwrap() {
+            if key != "Resources" {
+                assert_eq!(
+                    Some(value),
+                    output.get(key),
+                    "{name}: section {key} changed"
+                );
+            }
+        }
+        let input_file = tmp.path().join(format!("in-{name}"));
+        let output_file = tmp.path().join(format!("out-{name}"));
+        common::write_json(&input_file, &original);
+        common::write_json(&output_file, &output);
+        lint_inputs.push(input_file);
+        lint_outputs.push(output_file);
+    }
+    assert!(
+        succeeded >= 400,
+        "only {succeeded} of {} succeeded ({failed} failed)",
+        files.len()
+    );
+    let all: Vec<_> = lint_inputs.iter().chain(&lint_outputs).cloned().collect();
+    let findings = common::lint(&all);
+    let mut new_findings = Vec::new();
+    for (input, output) in lint_inputs.iter().zip(&lint_outputs) {
+        let before = &findings[input];
+        for finding in &findings[output] {
+            if !before.contains(finding) {
+                new_findings.push(format!(
+                    "{}: {} at {}",
+                    output.display(),
+                    finding.0,
+                    finding.1
+                ));
+            }
+        }
+    }
+    assert!(
+        new_findings.is_empty(),
+        "cfn-lint found new problems:\n{}",
+        new_findings.join("\n")
+    );
+}
