@@ -423,6 +423,17 @@ fn the_deployed_macro_answers_every_event_under_the_lambda_emulator() {
         "one line per request:\n{}",
         lambda.logs()
     );
+    let corpus_line: Value = function_output
+        .lines()
+        .find(|l| l.contains("\"request_id\":\"corpus\""))
+        .and_then(|l| serde_json::from_str(l).ok())
+        .expect("the corpus request's line is JSON");
+    assert_eq!(corpus_line["status"], "success");
+    assert_eq!(corpus_line["functions"], 2, "{corpus_line}");
+    assert!(
+        corpus_line["span"]["requestId"].is_string(),
+        "the AWS request id: {corpus_line}"
+    );
     for secret in [API_KEY, DB_PASSWORD] {
         assert!(
             !lambda.logs().contains(secret),
