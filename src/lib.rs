@@ -13,6 +13,7 @@ pub mod dry_run;
 pub mod lambda;
 pub mod macro_event;
 pub mod report;
+pub mod serve;
 pub mod step_functions;
 pub mod template;
 

@@ -1,14 +1,15 @@
 //! The `dd-serverless-macro` command: local dry runs of the DatadogServerless
-//! transform on template files, raw macro events, and format conversion.
+//! transform on template files, raw macro events, and format conversion; and
+//! the deployed macro itself (`serve`, or no subcommand when Lambda starts it).
 //!
 //! Exit codes: 0 success; 1 the transform failed (each error on its own line
-//! on stderr); 2 bad usage or unreadable input.
+//! on stderr) or serving stopped; 2 bad usage or unreadable input.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use dd_serverless_macro::dry_run::{self, DryRunOptions};
 use dd_serverless_macro::report::Report;
 use dd_serverless_macro::template::{self, Format};
@@ -19,8 +20,9 @@ use dd_serverless_macro::{MacroEnvironment, handle_bytes, handle_with_report};
 #[derive(Debug, Parser)]
 #[command(name = "dd-serverless-macro", version, about, long_about = None)]
 struct Cli {
+    // Required, except when Lambda starts the binary (then: `serve`).
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,6 +54,9 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Answer macro events from the Lambda Runtime API: what the deployed
+    /// macro runs (the default when Lambda starts the binary).
+    Serve,
 }
 
 #[derive(Debug, clap::Args)]
@@ -193,9 +198,27 @@ fn run_convert(file: &str, format: Format, output: Option<&PathBuf>) -> Result<(
     write_output(output, &template::to_string(&value, format))
 }
 
+fn run_serve() -> Result<(), Failure> {
+    dd_serverless_macro::serve::run().map_err(|e| Failure {
+        code: 1,
+        message: e.to_string(),
+    })
+}
+
+/// Parses the command line; the subcommand may be left out only when Lambda
+/// started the binary, otherwise clap's usual error (exit 2).
+fn parse_cli() -> Cli {
+    let under_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some_and(|v| !v.is_empty());
+    let matches = Cli::command()
+        .subcommand_required(!under_lambda)
+        .arg_required_else_help(!under_lambda)
+        .get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+    let cli = parse_cli();
+    let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Transform(args) => run_transform(args),
         Command::HandleEvent { file } => run_handle_event(&file),
         Command::Convert {
@@ -203,6 +226,7 @@ fn main() -> ExitCode {
             format,
             output,
         } => run_convert(&file, format, output.as_ref()),
+        Command::Serve => run_serve(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

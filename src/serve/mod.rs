@@ -1,0 +1,208 @@
+//! The deployed macro: answering CloudFormation's macro events on the Lambda
+//! Runtime API (`dd-serverless-macro serve`, or the bare binary under Lambda).
+//!
+//! The handler, [`answer`], is a plain function: it takes the event as a raw
+//! JSON value, calls [`crate::handle_value`] (which checks the event's shape
+//! itself) and always returns a [`MacroResponse`] — a wrong shape, a missing
+//! `fragment` or a panic in a pass is a `failure` with a message, never a
+//! Lambda error, which CloudFormation would only show as "Failed to execute
+//! transform". Bytes that are not JSON at all are turned into a failure too,
+//! before the runtime library would refuse them (see [`unreadable`]).
+//!
+//! Start-up does nothing but read configuration: the `DD_*` site-wide defaults
+//! ([`MacroEnvironment::from_process`], once) and `RUST_LOG`.
+
+pub mod logging;
+pub mod summary;
+pub mod unreadable;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+use lambda_runtime::{LambdaEvent, Runtime, layers::TracingLayer, service_fn};
+use serde_json::Value;
+
+use crate::report::Report;
+use crate::{MacroEnvironment, MacroResponse, handle_value};
+use summary::{EventIds, RequestSummary};
+
+/// The environment variables the Lambda Runtime API client needs; Lambda
+/// (and `cargo lambda watch`) always set them.
+pub const LAMBDA_VARIABLES: [&str; 4] = [
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+];
+
+/// Why serving could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Not started by Lambda (or an emulator).
+    #[error(
+        "`serve` answers events from the Lambda Runtime API, but {} not set; it runs inside AWS Lambda or under `cargo lambda watch`. For a local dry run use `dd-serverless-macro transform` or `handle-event`",
+        missing_list(.0)
+    )]
+    NotUnderLambda(Vec<&'static str>),
+    /// The async runtime could not be created.
+    #[error("cannot start the async runtime: {0}")]
+    Start(#[from] std::io::Error),
+    /// The Lambda Runtime API client stopped with an error.
+    #[error("the Lambda runtime stopped: {0}")]
+    Runtime(String),
+}
+
+fn missing_list(names: &[&str]) -> String {
+    let verb = if names.len() == 1 { "is" } else { "are" };
+    format!("{} {verb}", names.join(", "))
+}
+
+/// The Lambda variables of [`LAMBDA_VARIABLES`] that are missing or empty.
+pub fn missing_lambda_variables() -> Vec<&'static str> {
+    LAMBDA_VARIABLES
+        .into_iter()
+        .filter(|name| std::env::var_os(name).is_none_or(|v| v.is_empty()))
+        .collect()
+}
+
+/// Answers one macro event: validates its shape, runs the transform, logs one
+/// summary line (ids, counts and decisions, never property values) and
+/// returns the response. Never panics and never fails.
+pub fn answer(raw: Value, environment: &MacroEnvironment) -> MacroResponse {
+    let started = Instant::now();
+    let ids = EventIds::read(&raw);
+    let (response, report) = match catch_unwind(AssertUnwindSafe(|| respond(raw, environment))) {
+        Ok(answered) => answered,
+        Err(_) => {
+            let message = "internal error in the DatadogServerless macro while reading the event; the template was not changed. Please report this with the template that caused it.";
+            let mut report = Report::default();
+            report.error(None, message);
+            (
+                MacroResponse::failure(ids.request_id.clone(), Value::Null, message),
+                report,
+            )
+        }
+    };
+    RequestSummary::new(ids, &response, &report, started.elapsed()).log();
+    response
+}
+
+fn respond(raw: Value, environment: &MacroEnvironment) -> (MacroResponse, Report) {
+    match unreadable::problem_of(&raw) {
+        Some(problem) => {
+            let mut report = Report::default();
+            report.error(None, problem);
+            (MacroResponse::failure("", Value::Null, problem), report)
+        }
+        None => handle_value(raw, environment),
+    }
+}
+
+/// Serves macro events until the Runtime API goes away: checks that the
+/// process runs under Lambda, reads the configuration once, installs the JSON
+/// log subscriber and runs the Lambda runtime on a single thread.
+pub fn run() -> Result<(), ServeError> {
+    let missing = missing_lambda_variables();
+    if !missing.is_empty() {
+        return Err(ServeError::NotUnderLambda(missing));
+    }
+    let environment = MacroEnvironment::from_process();
+    logging::install();
+    logging::log_start(&environment);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(&environment))
+}
+
+async fn serve(environment: &MacroEnvironment) -> Result<(), ServeError> {
+    let handler = service_fn(|event: LambdaEvent<Value>| {
+        std::future::ready(Ok::<_, std::convert::Infallible>(answer(
+            event.payload,
+            environment,
+        )))
+    });
+    Runtime::new(handler)
+        .layer(TracingLayer::new())
+        .layer(unreadable::UnreadableLayer)
+        .run()
+        .await
+        .map_err(|e| ServeError::Runtime(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn env() -> MacroEnvironment {
+        MacroEnvironment::default()
+    }
+
+    #[test]
+    fn a_plain_event_succeeds_and_echoes_the_request_id() {
+        let fragment = json!({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}});
+        let response = answer(
+            json!({"requestId": "r-1", "fragment": fragment.clone(), "params": {}}),
+            &env(),
+        );
+        assert_eq!(response.status, "success", "{response:?}");
+        assert_eq!(response.request_id, "r-1");
+        assert_eq!(response.fragment, fragment);
+    }
+
+    #[test]
+    fn wrong_shapes_are_failures_with_the_request_id() {
+        let response = answer(
+            json!({"requestId": "r-2", "fragment": {"Resources": {}}, "params": [1]}),
+            &env(),
+        );
+        assert_eq!(response.status, "failure");
+        assert_eq!(response.request_id, "r-2");
+        assert!(
+            response.error_message.unwrap().contains("`params`"),
+            "the message names the field"
+        );
+        let response = answer(json!({"requestId": "r-3"}), &env());
+        assert_eq!(response.status, "failure");
+        assert_eq!(response.request_id, "r-3");
+        assert!(response.error_message.unwrap().contains("`fragment`"));
+        let response = answer(json!("just a string"), &env());
+        assert_eq!(response.status, "failure");
+        assert_eq!(response.request_id, "");
+    }
+
+    #[test]
+    fn invalid_parameters_are_a_failure_with_a_message() {
+        let response = answer(
+            json!({"requestId": "r-4", "fragment": {"Resources": {}}, "params": {"site": "nope"}}),
+            &env(),
+        );
+        assert_eq!(response.status, "failure");
+        assert!(response.error_message.unwrap().contains("site"));
+    }
+
+    #[test]
+    fn unreadable_bytes_become_a_failure_not_a_lambda_error() {
+        let marker = unreadable::marker_for(b"{not json").expect("not JSON");
+        let raw: Value = serde_json::from_slice(&marker).unwrap();
+        let response = answer(raw, &env());
+        assert_eq!(response.status, "failure");
+        assert!(
+            response
+                .error_message
+                .unwrap()
+                .contains("the macro event is not valid JSON")
+        );
+    }
+
+    #[test]
+    fn serve_outside_lambda_names_what_is_missing() {
+        let message = ServeError::NotUnderLambda(vec!["AWS_LAMBDA_RUNTIME_API"]).to_string();
+        assert!(
+            message.contains("AWS_LAMBDA_RUNTIME_API is not set"),
+            "{message}"
+        );
+        assert!(message.contains("cargo lambda watch"));
+    }
+}
