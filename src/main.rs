@@ -2,8 +2,10 @@
 //! transform on template files, raw macro events, and format conversion.
 //!
 //! Exit codes: 0 success; 1 the transform failed (each error on its own line
-//! on stderr); 2 bad usage or unreadable input.
+//! on stderr), or `transform --strict` met a warning; 2 bad usage or
+//! unreadable input.
 
+use std::ffi::OsStr;
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +37,11 @@ enum Command {
     /// parameters resolved from --parameter-overrides or their Default;
     /// --param overrides single keys. The output no longer lists our transform
     /// (the SAM transform and others are kept), so it can be deployed as is.
+    ///
+    /// --diff shows what changes, --report says why, --strict fails on any
+    /// warning. Warnings and errors go to standard error, one line each.
+    /// Exit codes: 0 success; 1 the transform failed, or warned under
+    /// --strict (nothing is written then); 2 bad usage or unreadable input.
     Transform(TransformArgs),
     /// Answer a raw macro event (JSON, as CloudFormation sends it) and print
     /// the response exactly as the deployed Lambda returns it.
@@ -96,7 +103,7 @@ struct TransformArgs {
     /// resource they change (`@@ -10,6 +10,12 @@ Resources.OrdersFunction`).
     /// The value of `apiKey` / `apiKMSKey` is shown as `****` on both sides.
     /// No output when nothing changes.
-    #[arg(long, verbatim_doc_comment)]
+    #[arg(long)]
     diff: bool,
     /// When to colour the diff: `auto` colours it when standard output is a
     /// terminal and NO_COLOR is not set.
@@ -133,13 +140,21 @@ enum ColorChoice {
 impl ColorChoice {
     /// Whether to colour what goes to standard output.
     fn enabled(self) -> bool {
+        self.decide(
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("TERM").as_deref(),
+        )
+    }
+
+    /// The decision, from the facts: a terminal, `NO_COLOR` (any non-empty
+    /// value disables colour, see no-color.org), `TERM=dumb`.
+    fn decide(self, terminal: bool, no_color: Option<&OsStr>, term: Option<&OsStr>) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+                terminal && no_color.is_none_or(OsStr::is_empty) && term != Some(OsStr::new("dumb"))
             }
         }
     }
@@ -372,5 +387,26 @@ fn main() -> ExitCode {
             }
             ExitCode::from(code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        let auto = ColorChoice::Auto;
+        let some = |s: &'static str| Some(OsStr::new(s));
+        assert!(auto.decide(true, None, some("xterm-256color")));
+        assert!(
+            auto.decide(true, some(""), None),
+            "an empty NO_COLOR does not count"
+        );
+        assert!(!auto.decide(true, some("1"), None));
+        assert!(!auto.decide(true, None, some("dumb")));
+        assert!(!auto.decide(false, None, None), "piped");
+        assert!(ColorChoice::Always.decide(false, some("1"), None));
+        assert!(!ColorChoice::Never.decide(true, None, None));
     }
 }

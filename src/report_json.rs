@@ -21,8 +21,11 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// What became of a resource named in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResourceStatus {
-    /// Something was added or changed.
-    Instrumented,
+    /// Something was added or changed (a function instrumented, a role granted...).
+    Changed,
+    /// Partly instrumented: some of it was left alone on purpose (a
+    /// container image gets its environment but no handler change...).
+    Partial,
     /// Left alone on purpose (excluded, unsupported runtime...).
     Skipped,
 }
@@ -30,21 +33,21 @@ pub enum ResourceStatus {
 impl ResourceStatus {
     /// The status of a resource from its changes.
     pub fn of(resource: &ResourceReport) -> ResourceStatus {
-        if resource
-            .changes
-            .iter()
-            .any(|c| matches!(c, Change::Skipped { .. }))
-        {
+        let skipped = |c: &Change| matches!(c, Change::Skipped { .. });
+        if !resource.changes.iter().any(skipped) {
+            ResourceStatus::Changed
+        } else if resource.changes.iter().all(skipped) {
             ResourceStatus::Skipped
         } else {
-            ResourceStatus::Instrumented
+            ResourceStatus::Partial
         }
     }
 
-    /// Its name in the report (`instrumented`, `skipped`).
+    /// Its name in the report (`changed`, `partial`, `skipped`).
     pub fn as_str(self) -> &'static str {
         match self {
-            ResourceStatus::Instrumented => "instrumented",
+            ResourceStatus::Changed => "changed",
+            ResourceStatus::Partial => "partial",
             ResourceStatus::Skipped => "skipped",
         }
     }
@@ -208,6 +211,20 @@ mod tests {
             T,
             Change::Skipped {
                 reason: "excluded".into(),
+            },
+        );
+        r.change(
+            "H",
+            T,
+            Change::Skipped {
+                reason: "container image: environment only".into(),
+            },
+        );
+        r.change(
+            "H",
+            T,
+            Change::EnvKept {
+                name: "DD_ENV".into(),
             },
         );
         r.warn(Some(F), "careful");

@@ -2,16 +2,16 @@
 //! changed and why, then what concerns the whole template.
 //!
 //! ```text
-//! OrdersFunction (AWS::Serverless::Function): instrumented
-//!   + layer     arn:aws:lambda:...:layer:Datadog-Python312-ARM:127 (from default)
+//! OrdersFunction (AWS::Serverless::Function): changed
+//!   + layer     arn:aws:lambda:...:layer:Datadog-Python312-ARM:127 [bundled default pythonLayerVersion=127]
 //!   ~ handler   app.handler → datadog_lambda.handler.handler
-//!   + env       DD_SITE = datadoghq.com (from parameter site)
+//!   + env       DD_SITE = datadoghq.com [site (transform parameter)]
 //!   = env       DD_SERVICE kept (already set)
 //!   ! warning   ...
 //! ```
 //!
 //! Marks: `+` added, `~` changed, `=` left as the user had it, `-` skipped,
-//! `!` warning, `x` error. Secret-bearing variables never show a value, and
+//! `!` warning, `x` error; `[...]` says where a value came from. Secret-bearing variables never show a value, and
 //! the whole text is passed through [`Secrets::mask`].
 
 use std::fmt::Write;
@@ -91,8 +91,12 @@ fn summary(report: &Report, strict: bool) -> String {
         "fails (--strict: warnings are errors)"
     };
     format!(
-        "DatadogServerless dry run {outcome}: {} instrumented, {} skipped; {}, {}.",
-        plural(count(ResourceStatus::Instrumented), "resource"),
+        "DatadogServerless dry run {outcome}: {} changed ({} partly), {} skipped; {}, {}.",
+        plural(
+            count(ResourceStatus::Changed) + count(ResourceStatus::Partial),
+            "resource"
+        ),
+        count(ResourceStatus::Partial),
         count(ResourceStatus::Skipped),
         plural(warnings, "warning"),
         plural(errors, "error"),
@@ -168,7 +172,7 @@ pub fn show(value: &Value) -> String {
 
 fn change_line(c: &Change) -> String {
     match c {
-        Change::LayerAdded { arn, source } => line('+', "layer", &format!("{arn} (from {source})")),
+        Change::LayerAdded { arn, source } => line('+', "layer", &format!("{arn} [{source}]")),
         Change::LayerReplaced { old, new } => line('~', "layer", &format!("{old} → {new}")),
         Change::HandlerRedirected { from, to } => {
             line('~', "handler", &format!("{} → {to}", show(from)))
@@ -182,7 +186,7 @@ fn change_line(c: &Change) -> String {
                 Some(v) if !is_secret_variable(name) => show(v),
                 _ => "(secret, not shown)".to_string(),
             };
-            line('+', "env", &format!("{name} = {shown} (from {source})"))
+            line('+', "env", &format!("{name} = {shown} [{source}]"))
         }
         Change::EnvKept { name } => line('=', "env", &format!("{name} kept (already set)")),
         Change::TagAdded { key, value } => line('+', "tag", &format!("{key} = {}", show(value))),
@@ -289,9 +293,9 @@ mod tests {
         r.default_used("nodeLayerVersion=142".into());
         assert_eq!(
             render(&r, &Secrets::default(), false),
-            "DatadogServerless dry run fails: 1 resource instrumented, 1 skipped; 2 warnings, 1 error.
+            "DatadogServerless dry run fails: 1 resource changed (0 partly), 1 skipped; 2 warnings, 1 error.
 
-F (AWS::Lambda::Function): instrumented
+F (AWS::Lambda::Function): changed
   ~ handler   {\"Ref\":\"H\"} → wrapper.handler
   ! warning   first; second
 

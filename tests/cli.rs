@@ -266,7 +266,12 @@ fn strict_succeeds_without_warnings() {
 
 /// Every way of running the dry run that shows something: the diff and both
 /// report forms, on stderr and in a file.
-fn outputs_of(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Vec<(String, String)> {
+fn outputs_of(
+    tag: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&str>,
+) -> Vec<(String, String)> {
     let mut seen = Vec::new();
     for report in ["text", "json"] {
         let mut all: Vec<&str> = args.to_vec();
@@ -275,7 +280,7 @@ fn outputs_of(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Vec<(
         assert_eq!(r.code, 0, "{all:?}: {r:?}");
         seen.push((format!("{all:?} stdout"), r.stdout));
         seen.push((format!("{all:?} stderr"), r.stderr));
-        let file = scratch(&format!("secret-report.{report}"));
+        let file = scratch(&format!("secret-{tag}.{report}"));
         all.extend(["--report-file", file.to_str().unwrap()]);
         let r = run_with(&all, env, stdin);
         assert_eq!(r.code, 0, "{all:?}: {r:?}");
@@ -300,7 +305,12 @@ fn assert_never_shown(secret: &str, seen: &[(String, String)]) {
 
 #[test]
 fn api_key_in_the_transform_entry_is_masked_in_the_diff_and_reports() {
-    let seen = outputs_of(&["transform", WARNINGS, "--region", "us-east-1"], &[], None);
+    let seen = outputs_of(
+        "entry",
+        &["transform", WARNINGS, "--region", "us-east-1"],
+        &[],
+        None,
+    );
     assert_never_shown(FIXTURE_API_KEY, &seen);
     let diff = &seen[0].1;
     assert!(diff.contains("apiKey: ****"), "{diff}");
@@ -311,6 +321,7 @@ fn api_key_given_as_a_param_is_masked_in_the_diff_and_reports() {
     let secret = "9a8b7c6d5e4f30211203f4e5d6c7b8a9";
     let param = format!("apiKey={secret}");
     let seen = outputs_of(
+        "param",
         &[
             "transform",
             WARNINGS,
@@ -339,6 +350,7 @@ fn api_keys_from_mappings_and_the_macro_environment_are_masked() {
 }}"#
     );
     let seen = outputs_of(
+        "mappings",
         &["transform", "-", "--region", "us-east-1"],
         &[],
         Some(&template),
@@ -348,6 +360,7 @@ fn api_keys_from_mappings_and_the_macro_environment_are_masked() {
     let env_key = "0f0e0d0c0b0a09080706050403020100";
     let template = r#"{"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": "app.handler", "Runtime": "python3.12", "Role": "arn:aws:iam::123456789012:role/r", "Code": {"ZipFile": "x"}}}}}"#;
     let seen = outputs_of(
+        "environment",
         &[
             "transform",
             "-",
@@ -608,6 +621,18 @@ fn examples_and_their_instrumented_forms_pass_cfn_lint() {
         sls_out.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{r:?}");
+    let sam_out = scratch("sam-app.instrumented.yaml");
+    let r = run(&[
+        "transform",
+        SAM_APP,
+        "--strict",
+        "-o",
+        sam_out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let warnings_out = scratch("warnings.instrumented.yaml");
+    let r = run(&["transform", WARNINGS, "-o", warnings_out.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
     let repo = Path::new(REPO);
     assert_lints_without_errors(&[
         &repo.join(CDK),
@@ -616,5 +641,34 @@ fn examples_and_their_instrumented_forms_pass_cfn_lint() {
         &repo.join(WARNINGS),
         &cdk_out,
         &sls_out,
+        &sam_out,
+        &warnings_out,
     ]);
+}
+
+#[test]
+fn baking_in_place_then_running_again_changes_nothing() {
+    // The Serverless Framework flow of the README: instrument the packaged
+    // template in place, then `serverless deploy --package`.
+    let baked = scratch("baked-in-place.json");
+    std::fs::copy(Path::new(REPO).join(SERVERLESS), &baked).unwrap();
+    let path = baked.to_str().unwrap();
+    let params = [
+        "--param",
+        "apiKeySecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:datadog-api-key-AbCdEf",
+        "--param",
+        "extensionLayerVersion=99",
+    ];
+    let mut args = vec!["transform", path, "--strict", "-o", path];
+    args.extend(params);
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{r:?}");
+    let text = std::fs::read_to_string(&baked).unwrap();
+    assert!(text.contains("Datadog-Extension:99"), "{text}");
+
+    let mut again = vec!["transform", path, "--diff"];
+    again.extend(params);
+    let r = run(&again);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, "", "a second run must change nothing");
 }
