@@ -9,10 +9,14 @@
 //! [`report::Report`], and the report's errors decide success or failure.
 
 pub mod config;
+pub mod diff;
 pub mod dry_run;
 pub mod lambda;
 pub mod macro_event;
 pub mod report;
+pub mod report_json;
+pub mod report_text;
+pub mod secrets;
 pub mod serve;
 pub mod step_functions;
 pub mod template;

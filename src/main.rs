@@ -3,17 +3,22 @@
 //! the deployed macro itself (`serve`, or no subcommand when Lambda starts it).
 //!
 //! Exit codes: 0 success; 1 the transform failed (each error on its own line
-//! on stderr) or serving stopped; 2 bad usage or unreadable input.
+//! on stderr), `transform --strict` met a warning, or serving stopped; 2 bad
+//! usage or unreadable input.
 
-use std::io::{Read, Write};
+use std::ffi::OsStr;
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use dd_serverless_macro::diff::{self, DiffOptions};
 use dd_serverless_macro::dry_run::{self, DryRunOptions};
 use dd_serverless_macro::report::Report;
+use dd_serverless_macro::secrets::Secrets;
 use dd_serverless_macro::template::{self, Format};
 use dd_serverless_macro::{MacroEnvironment, handle_bytes, handle_with_report};
+use dd_serverless_macro::{report_json, report_text};
 
 /// Instrument AWS Lambda functions and Step Functions in CloudFormation / SAM
 /// templates with Datadog: the DatadogServerless macro, runnable locally.
@@ -34,6 +39,11 @@ enum Command {
     /// parameters resolved from --parameter-overrides or their Default;
     /// --param overrides single keys. The output no longer lists our transform
     /// (the SAM transform and others are kept), so it can be deployed as is.
+    ///
+    /// --diff shows what changes, --report says why, --strict fails on any
+    /// warning. Warnings and errors go to standard error, one line each.
+    /// Exit codes: 0 success; 1 the transform failed, or warned under
+    /// --strict (nothing is written then); 2 bad usage or unreadable input.
     Transform(TransformArgs),
     /// Answer a raw macro event (JSON, as CloudFormation sends it) and print
     /// the response exactly as the deployed Lambda returns it.
@@ -88,6 +98,80 @@ struct TransformArgs {
     /// Write the instrumented template to this file instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Print a unified diff of what the transform changes instead of the
+    /// template; with -o, write the template to that file and the diff to
+    /// standard output.
+    ///
+    /// Both sides are the template as this tool renders it, in the input's
+    /// format (YAML short forms kept), so that only real changes show, not
+    /// the input file's comments, quoting or layout. Hunk headers name the
+    /// resource they change (`@@ -10,6 +10,12 @@ Resources.OrdersFunction`).
+    /// The value of `apiKey` / `apiKMSKey` is shown as `****` on both sides.
+    /// No output when nothing changes.
+    #[arg(long)]
+    diff: bool,
+    /// When to colour the diff: `auto` colours it when standard output is a
+    /// terminal and NO_COLOR is not set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
+    /// Write a change report (per resource: layers, handler, variables, tags,
+    /// IAM, new resources, skipped functions, warnings, defaults used) to
+    /// standard error, or to --report-file. The JSON form is versioned
+    /// (`schemaVersion`) and documented in the README; when it goes to
+    /// standard error it is all that is written there.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    report: Option<ReportFormat>,
+    /// Write the report to this file instead of standard error (implies --report text
+    /// unless --report is given).
+    #[arg(long, value_name = "PATH")]
+    report_file: Option<PathBuf>,
+    /// Treat every warning as an error: exit 1 and write neither the
+    /// template nor the diff (the report is still written). For CI.
+    #[arg(long)]
+    strict: bool,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ColorChoice {
+    /// Colour when standard output is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour what goes to standard output.
+    fn enabled(self) -> bool {
+        self.decide(
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("TERM").as_deref(),
+        )
+    }
+
+    /// The decision, from the facts: a terminal, `NO_COLOR` (any non-empty
+    /// value disables colour, see no-color.org), `TERM=dumb`.
+    fn decide(self, terminal: bool, no_color: Option<&OsStr>, term: Option<&OsStr>) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                terminal && no_color.is_none_or(OsStr::is_empty) && term != Some(OsStr::new("dumb"))
+            }
+        }
+    }
+}
+
+/// `--report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ReportFormat {
+    /// For people: one block per resource.
+    Text,
+    /// For pipelines: the versioned JSON schema of the README.
+    Json,
 }
 
 /// A failure of the command itself, with its exit code.
@@ -136,12 +220,43 @@ fn write_output(output: Option<&PathBuf>, text: &str) -> Result<(), Failure> {
     }
 }
 
-fn print_diagnostics(report: &Report) {
-    for w in report.warnings() {
-        eprintln!("warning: {}", w.message);
+/// Prints each warning and error on its own line, naming its resource.
+fn print_diagnostics(report: &Report, secrets: &Secrets) {
+    for (label, list) in [
+        ("warning", report.warnings().collect::<Vec<_>>()),
+        ("error", report.errors().collect()),
+    ] {
+        for d in list {
+            let line = report_text::diagnostic_summary(d);
+            eprintln!("{label}: {}", secrets.mask(&line));
+        }
     }
-    for e in report.errors() {
-        eprintln!("error: {}", e.message);
+}
+
+/// Writes the report where it was asked for.
+fn write_report(
+    format: ReportFormat,
+    file: Option<&PathBuf>,
+    report: &Report,
+    secrets: &Secrets,
+    strict: bool,
+) -> Result<(), Failure> {
+    let text = match format {
+        ReportFormat::Text => report_text::render(report, secrets, strict),
+        ReportFormat::Json => report_json::render(report, secrets, strict),
+    };
+    match file {
+        Some(path) => std::fs::write(path, text).map_err(|e| {
+            usage(format!(
+                "cannot write the report to {}: {e}",
+                path.display()
+            ))
+        }),
+        None => {
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(text.as_bytes()).and_then(|_| err.flush());
+            Ok(())
+        }
     }
 }
 
@@ -164,25 +279,85 @@ fn run_transform(args: TransformArgs) -> Result<(), Failure> {
         account_id: args.account_id,
         stack_name: args.stack_name,
     };
+    let report_format = args
+        .report
+        .or(args.report_file.is_some().then_some(ReportFormat::Text));
+    // A JSON report on standard error is all that goes there, so it parses.
+    let json_on_stderr = report_format == Some(ReportFormat::Json) && args.report_file.is_none();
     let prepared = dry_run::prepare(&original, &options).map_err(|e| usage(e.to_string()))?;
-    if !prepared.entry_found && options.params.is_empty() {
+    if !prepared.entry_found && options.params.is_empty() && !json_on_stderr {
         eprintln!(
             "note: the template lists no `{}` transform; running with default parameters (add --param NAME=VALUE to set some)",
             options.transform_name
         );
     }
-    let (response, report) =
-        handle_with_report(prepared.request, &MacroEnvironment::from_process());
-    print_diagnostics(&report);
+    let environment = MacroEnvironment::from_process();
+    let secrets = Secrets::collect(&prepared.request, &environment, &[&original]);
+    let (response, report) = handle_with_report(prepared.request, &environment);
+    if !json_on_stderr {
+        print_diagnostics(&report, &secrets);
+    }
+    if let Some(format) = report_format {
+        write_report(
+            format,
+            args.report_file.as_ref(),
+            &report,
+            &secrets,
+            args.strict,
+        )?;
+    }
     if !response.is_success() {
         return Err(Failure {
             code: 1,
             message: String::new(),
         });
     }
+    let warnings = report.warnings().count();
+    if args.strict && warnings > 0 {
+        let what = if warnings == 1 {
+            "1 warning".to_string()
+        } else {
+            format!("{warnings} warnings")
+        };
+        return Err(Failure {
+            code: 1,
+            message: if json_on_stderr {
+                String::new()
+            } else {
+                format!("{what} and --strict is set: the template was not written")
+            },
+        });
+    }
     let output = dry_run::finish(&original, response.fragment, &options.transform_name);
     let format = args.format.unwrap_or(input_format);
-    write_output(args.output.as_ref(), &template::to_string(&output, format))
+    if !args.diff {
+        return write_output(args.output.as_ref(), &template::to_string(&output, format));
+    }
+    if let Some(path) = &args.output {
+        write_output(Some(path), &template::to_string(&output, format))?;
+    }
+    let old_text = template::to_string(&original, input_format);
+    let new_text = template::to_string(&output, input_format);
+    let input_name = if args.file == "-" {
+        "standard input".to_string()
+    } else {
+        args.file.clone()
+    };
+    let new_label = match &args.output {
+        Some(path) => path.display().to_string(),
+        None => format!("{input_name} (instrumented)"),
+    };
+    let text = diff::unified(
+        &secrets.mask(&old_text),
+        &secrets.mask(&new_text),
+        &DiffOptions {
+            old_label: &input_name,
+            new_label: &new_label,
+            format: input_format,
+            color: args.color.enabled(),
+        },
+    );
+    write_output(None, &text)
 }
 
 fn run_handle_event(file: &str) -> Result<(), Failure> {
@@ -236,5 +411,26 @@ fn main() -> ExitCode {
             }
             ExitCode::from(code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        let auto = ColorChoice::Auto;
+        let some = |s: &'static str| Some(OsStr::new(s));
+        assert!(auto.decide(true, None, some("xterm-256color")));
+        assert!(
+            auto.decide(true, some(""), None),
+            "an empty NO_COLOR does not count"
+        );
+        assert!(!auto.decide(true, some("1"), None));
+        assert!(!auto.decide(true, None, some("dumb")));
+        assert!(!auto.decide(false, None, None), "piped");
+        assert!(ColorChoice::Always.decide(false, some("1"), None));
+        assert!(!ColorChoice::Never.decide(true, None, None));
     }
 }

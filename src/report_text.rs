@@ -1,0 +1,315 @@
+//! The change report as text for people: per resource, what was added or
+//! changed and why, then what concerns the whole template.
+//!
+//! ```text
+//! OrdersFunction (AWS::Serverless::Function): changed
+//!   + layer     arn:aws:lambda:...:layer:Datadog-Python312-ARM:127 [bundled default pythonLayerVersion=127]
+//!   ~ handler   app.handler → datadog_lambda.handler.handler
+//!   + env       DD_SITE = datadoghq.com [site (transform parameter)]
+//!   = env       DD_SERVICE kept (already set)
+//!   ! warning   ...
+//! ```
+//!
+//! Marks: `+` added, `~` changed, `=` left as the user had it, `-` skipped,
+//! `!` warning, `x` error; `[...]` says where a value came from. Secret-bearing variables never show a value, and
+//! the whole text is passed through [`Secrets::mask`].
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use crate::report::{Change, Diagnostic, Report, Severity};
+use crate::report_json::{ResourceStatus, fails};
+use crate::secrets::{Secrets, is_secret_variable};
+
+/// The report as text, ending with a newline, secrets masked.
+pub fn render(report: &Report, secrets: &Secrets, strict: bool) -> String {
+    let mut out = String::new();
+    out.push_str(&summary(report, strict));
+    out.push('\n');
+    for r in &report.resources {
+        let status = ResourceStatus::of(r);
+        let _ = writeln!(
+            out,
+            "\n{} ({}): {}",
+            r.logical_id,
+            r.resource_type,
+            status.as_str()
+        );
+        for c in &r.changes {
+            out.push_str(&change_line(c));
+        }
+        for d in diagnostics_of(report, Some(&r.logical_id)) {
+            out.push_str(&diagnostic_line(d));
+        }
+    }
+    // Diagnostics about resources without changes, each under its resource.
+    let mut others: Vec<&str> = Vec::new();
+    for d in &report.diagnostics {
+        if let Some(id) = d.resource.as_deref()
+            && !report.resources.iter().any(|r| r.logical_id == id)
+            && !others.contains(&id)
+        {
+            others.push(id);
+        }
+    }
+    for id in others {
+        let _ = writeln!(out, "\n{id}: unchanged");
+        for d in diagnostics_of(report, Some(id)) {
+            out.push_str(&diagnostic_line(d));
+        }
+    }
+    let general: Vec<&Diagnostic> = diagnostics_of(report, None).collect();
+    if !general.is_empty() {
+        out.push_str("\nTemplate:\n");
+        for d in general {
+            out.push_str(&diagnostic_line(d));
+        }
+    }
+    if !report.defaults_used.is_empty() {
+        let _ = writeln!(out, "\nDefaults used: {}", report.defaults_used.join(", "));
+    }
+    secrets.mask(&out).into_owned()
+}
+
+/// The first line: counts, and whether the run succeeds.
+fn summary(report: &Report, strict: bool) -> String {
+    let count = |status| {
+        report
+            .resources
+            .iter()
+            .filter(|r| ResourceStatus::of(r) == status)
+            .count()
+    };
+    let warnings = report.warnings().count();
+    let errors = report.errors().count();
+    let outcome = if !fails(report, strict) {
+        "succeeds"
+    } else if report.has_errors() {
+        "fails"
+    } else {
+        "fails (--strict: warnings are errors)"
+    };
+    format!(
+        "DatadogServerless dry run {outcome}: {} changed ({} partly), {} skipped; {}, {}.",
+        plural(
+            count(ResourceStatus::Changed) + count(ResourceStatus::Partial),
+            "resource"
+        ),
+        count(ResourceStatus::Partial),
+        count(ResourceStatus::Skipped),
+        plural(warnings, "warning"),
+        plural(errors, "error"),
+    )
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn diagnostics_of<'a>(
+    report: &'a Report,
+    resource: Option<&'a str>,
+) -> impl Iterator<Item = &'a Diagnostic> + 'a {
+    report
+        .diagnostics
+        .iter()
+        .filter(move |d| d.resource.as_deref() == resource)
+}
+
+fn line(mark: char, label: &str, text: &str) -> String {
+    format!("  {mark} {label:<9} {text}\n")
+}
+
+fn diagnostic_line(d: &Diagnostic) -> String {
+    let (mark, label) = match d.severity {
+        Severity::Warning => ('!', "warning"),
+        Severity::Error => ('x', "error"),
+    };
+    line(mark, label, &one_line(&d.message))
+}
+
+/// A diagnostic as one line naming its resource (`OrdersFunction: ...`),
+/// unless the message already names it; without `warning:`/`error:`.
+pub fn diagnostic_summary(d: &Diagnostic) -> String {
+    let message = one_line(&d.message);
+    match d.resource.as_deref() {
+        Some(id) if !names(&message, id) => format!("{id}: {message}"),
+        _ => message,
+    }
+}
+
+/// Whether `text` contains `id` as a whole word (not inside a longer name).
+fn names(text: &str, id: &str) -> bool {
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    text.match_indices(id).any(|(i, _)| {
+        !is_word(text[..i].chars().next_back()) && !is_word(text[i + id.len()..].chars().next())
+    })
+}
+
+/// A message on one line (continuation lines joined with `; `).
+pub fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A value as shown to people: strings as they are, anything else (numbers,
+/// intrinsics) as compact JSON.
+pub fn show(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn change_line(c: &Change) -> String {
+    match c {
+        Change::LayerAdded { arn, source } => line('+', "layer", &format!("{arn} [{source}]")),
+        Change::LayerReplaced { old, new } => line('~', "layer", &format!("{old} → {new}")),
+        Change::HandlerRedirected { from, to } => {
+            line('~', "handler", &format!("{} → {to}", show(from)))
+        }
+        Change::EnvSet {
+            name,
+            value,
+            source,
+        } => {
+            let shown = match value {
+                Some(v) if !is_secret_variable(name) => show(v),
+                _ => "(secret, not shown)".to_string(),
+            };
+            line('+', "env", &format!("{name} = {shown} [{source}]"))
+        }
+        Change::EnvKept { name } => line('=', "env", &format!("{name} kept (already set)")),
+        Change::TagAdded { key, value } => line('+', "tag", &format!("{key} = {}", show(value))),
+        Change::PropertySet { property, value } => {
+            line('~', "property", &format!("{property} = {}", show(value)))
+        }
+        Change::IamStatement {
+            role,
+            actions,
+            resources,
+        } => {
+            let on: Vec<String> = resources.iter().map(show).collect();
+            line(
+                '+',
+                "IAM",
+                &format!(
+                    "role {role} allows {} on {}",
+                    actions.join(", "),
+                    on.join(", ")
+                ),
+            )
+        }
+        Change::DefinitionEdited { state, detail } => {
+            line('~', "state", &format!("{state}: {detail}"))
+        }
+        Change::ResourceAdded {
+            logical_id,
+            resource_type,
+        } => line('+', "resource", &format!("{logical_id} ({resource_type})")),
+        Change::Skipped { reason } => line('-', "skipped", reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secret_variables_never_show_a_value() {
+        let mut r = Report::default();
+        for (name, value) in [
+            ("DD_API_KEY", Some(json!("leak1"))),
+            ("DD_KMS_API_KEY", None),
+        ] {
+            r.change(
+                "F",
+                "AWS::Lambda::Function",
+                Change::EnvSet {
+                    name: name.into(),
+                    value,
+                    source: "parameter".into(),
+                },
+            );
+        }
+        let text = render(&r, &Secrets::default(), false);
+        assert!(!text.contains("leak1"), "{text}");
+        assert_eq!(text.matches("(secret, not shown)").count(), 2, "{text}");
+    }
+
+    #[test]
+    fn summaries_name_the_resource_once() {
+        let d = |resource: Option<&str>, message: &str| Diagnostic {
+            severity: Severity::Warning,
+            resource: resource.map(str::to_string),
+            message: message.into(),
+        };
+        assert_eq!(
+            diagnostic_summary(&d(Some("F"), "bad\nthing")),
+            "F: bad; thing"
+        );
+        assert_eq!(
+            diagnostic_summary(&d(Some("F"), "Resource F (Metadata): bad")),
+            "Resource F (Metadata): bad"
+        );
+        assert_eq!(
+            diagnostic_summary(&d(Some("Fn"), "FnRole is outside")),
+            "Fn: FnRole is outside"
+        );
+        assert_eq!(diagnostic_summary(&d(None, "global")), "global");
+    }
+
+    #[test]
+    fn layout() {
+        let mut r = Report::default();
+        r.change(
+            "F",
+            "AWS::Lambda::Function",
+            Change::HandlerRedirected {
+                from: json!({"Ref": "H"}),
+                to: "wrapper.handler".into(),
+            },
+        );
+        r.change(
+            "G",
+            "AWS::Lambda::Function",
+            Change::Skipped {
+                reason: "excluded".into(),
+            },
+        );
+        r.warn(Some("F"), "first\n  second");
+        r.warn(Some("Machine"), "left alone");
+        r.error(None, "bad site");
+        r.default_used("nodeLayerVersion=142".into());
+        assert_eq!(
+            render(&r, &Secrets::default(), false),
+            "DatadogServerless dry run fails: 1 resource changed (0 partly), 1 skipped; 2 warnings, 1 error.
+
+F (AWS::Lambda::Function): changed
+  ~ handler   {\"Ref\":\"H\"} → wrapper.handler
+  ! warning   first; second
+
+G (AWS::Lambda::Function): skipped
+  - skipped   excluded
+
+Machine: unchanged
+  ! warning   left alone
+
+Template:
+  x error     bad site
+
+Defaults used: nodeLayerVersion=142
+"
+        );
+    }
+}

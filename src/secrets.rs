@@ -1,0 +1,208 @@
+//! Keeping secrets out of what the dry run shows: the API key given as
+//! `apiKey` (or its KMS-encrypted form `apiKMSKey`) must appear nowhere in a
+//! diff or a change report, whichever way it was given.
+//!
+//! [`Secrets::collect`] gathers every literal value that can hold such a
+//! secret (the transform's parameters, `Mappings.Datadog.Parameters`,
+//! per-resource `Metadata.Datadog.Parameters`, `DD_API_KEY` /
+//! `DD_KMS_API_KEY` environment variables already in a template, and the
+//! macro's own environment); [`Secrets::mask`] replaces each occurrence in a
+//! text with [`MASK`].
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use crate::MacroRequest;
+use crate::config::{self, MacroEnvironment};
+
+/// What a secret is replaced with.
+pub const MASK: &str = "****";
+
+/// The macro parameters whose values are secrets.
+pub const SECRET_PARAMS: &[&str] = &["apiKey", "apiKMSKey"];
+
+/// The environment variables whose values are secrets.
+pub const SECRET_VARIABLES: &[&str] = &["DD_API_KEY", "DD_KMS_API_KEY"];
+
+/// Whether an environment variable holds a secret, so that its value is
+/// never shown (whatever a report entry carries).
+pub fn is_secret_variable(name: &str) -> bool {
+    SECRET_VARIABLES.contains(&name)
+}
+
+/// The secret values of one dry run, longest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Secrets {
+    values: Vec<String>,
+}
+
+impl Secrets {
+    /// Gathers the secrets of a dry run: the request's parameters, the
+    /// macro's environment, and any secret-named key in the given templates
+    /// (the input, the fragment sent, the output).
+    pub fn collect(
+        request: &MacroRequest,
+        environment: &MacroEnvironment,
+        templates: &[&Value],
+    ) -> Secrets {
+        let mut secrets = Secrets::default();
+        for name in SECRET_PARAMS {
+            if let Some(value) = request.params.get(*name) {
+                secrets.add_value(value);
+            }
+            if let Some(var) = config::spec(name).and_then(|s| s.macro_env)
+                && let Some(value) = environment.get(var)
+            {
+                secrets.add(value);
+            }
+        }
+        for template in templates {
+            secrets.add_from_template(template);
+        }
+        secrets
+    }
+
+    /// Adds one secret value (empty strings are ignored).
+    pub fn add(&mut self, value: &str) {
+        if value.is_empty() || self.values.iter().any(|v| v == value) {
+            return;
+        }
+        self.values.push(value.to_string());
+        // Longest first, so that a secret containing another is masked whole.
+        self.values
+            .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    }
+
+    /// Adds a scalar JSON value (an intrinsic is not a literal secret).
+    fn add_value(&mut self, value: &Value) {
+        match value {
+            Value::String(s) => self.add(s),
+            Value::Number(n) => self.add(&n.to_string()),
+            _ => {}
+        }
+    }
+
+    /// Adds the value of every key named like a secret parameter or variable.
+    fn add_from_template(&mut self, value: &Value) {
+        match value {
+            Value::Object(map) => {
+                for (key, v) in map {
+                    if SECRET_PARAMS.contains(&key.as_str()) || is_secret_variable(key) {
+                        self.add_value(v);
+                    }
+                    self.add_from_template(v);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| self.add_from_template(v)),
+            _ => {}
+        }
+    }
+
+    /// Whether there is nothing to mask.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The text with every secret replaced by [`MASK`]: as written, and as
+    /// JSON or single-quoted YAML would escape it.
+    pub fn mask<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut out = Cow::Borrowed(text);
+        for secret in &self.values {
+            for form in written_forms(secret) {
+                if out.contains(form.as_str()) {
+                    out = Cow::Owned(out.replace(form.as_str(), MASK));
+                }
+            }
+        }
+        out
+    }
+
+    /// A JSON value with every secret masked inside its strings (and keys).
+    pub fn mask_value(&self, value: &Value) -> Value {
+        match value {
+            Value::String(s) => Value::String(self.mask(s).into_owned()),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.mask_value(v)).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (self.mask(k).into_owned(), self.mask_value(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+}
+
+/// The ways a secret can be written in a template or report: itself, its
+/// JSON-escaped form, its single-quoted YAML form.
+fn written_forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_string()];
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"').to_string();
+    let yaml = secret.replace('\'', "''");
+    for form in [json, yaml] {
+        if !forms.contains(&form) {
+            forms.push(form);
+        }
+    }
+    forms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn request(params: Value) -> MacroRequest {
+        MacroRequest {
+            params: params.as_object().unwrap().clone(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn collects_from_params_environment_and_templates() {
+        let template = json!({
+            "Mappings": {"Datadog": {"Parameters": {"apiKMSKey": "kms-blob"}}},
+            "Resources": {"F": {
+                "Metadata": {"Datadog": {"Parameters": {"apiKey": "per-function"}}},
+                "Properties": {"Environment": {"Variables": {"DD_API_KEY": "already-there", "OTHER": "visible"}}}
+            }}
+        });
+        let env = MacroEnvironment::from_pairs([("DD_API_KEY", "from-env")]);
+        let secrets = Secrets::collect(
+            &request(json!({"apiKey": "param-key", "service": "shop"})),
+            &env,
+            &[&template],
+        );
+        let text = "param-key from-env kms-blob per-function already-there visible shop";
+        assert_eq!(secrets.mask(text), "**** **** **** **** **** visible shop");
+    }
+
+    #[test]
+    fn masks_escaped_forms_and_longest_first() {
+        let mut secrets = Secrets::default();
+        secrets.add("ab");
+        secrets.add("ab\"c'd");
+        secrets.add("");
+        assert_eq!(secrets.mask(r#"x ab\"c'd y"#), "x **** y");
+        assert_eq!(secrets.mask("x 'ab\"c''d' y"), "x '****' y");
+        assert_eq!(secrets.mask("ab\"c'd ab"), "**** ****");
+        assert_eq!(
+            secrets.mask_value(&json!({"k": ["ab", {"ab": 1}]})),
+            json!({"k": ["****", {"****": 1}]})
+        );
+    }
+
+    #[test]
+    fn intrinsics_are_not_secrets() {
+        let secrets = Secrets::collect(
+            &request(json!({"apiKey": {"Ref": "Key"}})),
+            &MacroEnvironment::default(),
+            &[],
+        );
+        assert!(secrets.is_empty());
+        assert!(is_secret_variable("DD_API_KEY"));
+        assert!(!is_secret_variable("DD_API_KEY_SECRET_ARN"));
+    }
+}

@@ -1,0 +1,674 @@
+//! The `dd-serverless-macro` binary, run for real: `transform --diff`,
+//! `--report text|json`, `--report-file`, `--strict`, secret masking, exit
+//! codes, and the CDK / Serverless Framework examples of the README.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dd-serverless-macro");
+const REPO: &str = env!("CARGO_MANIFEST_DIR");
+
+const SAM_APP: &str = "examples/sam-app/template.yaml";
+const WARNINGS: &str = "fixtures/cli/warnings.yaml";
+const CDK: &str = "examples/cdk/ShopStack.template.json";
+const SERVERLESS: &str =
+    "examples/serverless-framework/.serverless/cloudformation-template-update-stack.json";
+
+/// The API key written in plain text in fixtures/cli/warnings.yaml.
+const FIXTURE_API_KEY: &str = "3f1c2a9b8e7d6c5b4a39281706f5e4d3";
+
+/// What a run of the binary gave.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the binary in the repository root with a clean environment (no
+/// `DD_*` or `AWS_*` variables from the developer's shell), plus `env`.
+fn run_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .current_dir(REPO)
+        .env_clear()
+        .envs(env.iter().copied())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("the binary runs");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    Run {
+        code: output.status.code().expect("exited, not killed"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+fn run(args: &[&str]) -> Run {
+    run_with(args, &[], None)
+}
+
+/// A fresh path under Cargo's scratch directory for integration tests.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// The JSON report with this build's version replaced, for snapshots.
+fn redact_version(json: &str) -> String {
+    json.replace(
+        &format!("\"macroVersion\": \"{}\"", env!("CARGO_PKG_VERSION")),
+        "\"macroVersion\": \"[version]\"",
+    )
+}
+
+fn parse_json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
+}
+
+// ---------------------------------------------------------------- snapshots
+
+#[test]
+fn sam_app_diff() {
+    let r = run(&["transform", SAM_APP, "--region", "us-east-1", "--diff"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stderr, "");
+    assert!(!r.stdout.contains('\x1b'), "piped output is not coloured");
+    insta::assert_snapshot!("sam_app_diff", r.stdout);
+}
+
+#[test]
+fn sam_app_report_text() {
+    let r = run(&[
+        "transform",
+        SAM_APP,
+        "--region",
+        "us-east-1",
+        "--report",
+        "text",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.starts_with("AWSTemplateFormatVersion"),
+        "the template still goes to stdout"
+    );
+    insta::assert_snapshot!("sam_app_report_text", r.stderr);
+}
+
+#[test]
+fn sam_app_report_json() {
+    let r = run(&[
+        "transform",
+        SAM_APP,
+        "--region",
+        "us-east-1",
+        "--report",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let report = parse_json(&r.stderr);
+    assert_eq!(report["schemaVersion"], 1);
+    assert_eq!(report["status"], "success");
+    insta::assert_snapshot!("sam_app_report_json", redact_version(&r.stderr));
+}
+
+#[test]
+fn warnings_diff() {
+    let r = run(&["transform", WARNINGS, "--region", "us-east-1", "--diff"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    insta::assert_snapshot!("warnings_diff", r.stdout);
+    insta::assert_snapshot!("warnings_stderr", r.stderr);
+}
+
+#[test]
+fn warnings_report_text() {
+    let r = run(&[
+        "transform",
+        WARNINGS,
+        "--region",
+        "us-east-1",
+        "--report",
+        "text",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    insta::assert_snapshot!("warnings_report_text", r.stderr);
+}
+
+#[test]
+fn warnings_report_json() {
+    let r = run(&[
+        "transform",
+        WARNINGS,
+        "--region",
+        "us-east-1",
+        "--report",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let report = parse_json(&r.stderr);
+    assert!(!report["warnings"].as_array().unwrap().is_empty());
+    insta::assert_snapshot!("warnings_report_json", redact_version(&r.stderr));
+}
+
+// ------------------------------------------------------------ warnings, strict
+
+#[test]
+fn warnings_are_one_line_each_and_name_their_resource() {
+    let r = run(&["transform", WARNINGS, "--region", "us-east-1"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let report = parse_json(
+        &run(&[
+            "transform",
+            WARNINGS,
+            "--region",
+            "us-east-1",
+            "--report",
+            "json",
+        ])
+        .stderr,
+    );
+    let warnings = report["warnings"].as_array().unwrap();
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), warnings.len(), "{}", r.stderr);
+    for (line, warning) in lines.iter().zip(warnings) {
+        assert!(line.starts_with("warning: "), "{line}");
+        if let Some(id) = warning["resource"].as_str() {
+            assert!(line.contains(id), "`{line}` does not name {id}");
+        }
+    }
+}
+
+#[test]
+fn strict_fails_on_a_warning_and_writes_nothing() {
+    let out = scratch("strict.yaml");
+    let out_arg = out.to_str().unwrap();
+    let r = run(&[
+        "transform",
+        WARNINGS,
+        "--region",
+        "us-east-1",
+        "--strict",
+        "--diff",
+        "-o",
+        out_arg,
+    ]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(r.stdout, "", "no diff under --strict with warnings");
+    assert!(!out.exists(), "no template under --strict with warnings");
+    let last = r.stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with("error: ")
+            && last.ends_with(" warnings and --strict is set: the template was not written"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.lines().any(|l| l.starts_with("warning: ")));
+
+    // The JSON report says why, and is still written.
+    let report_file = scratch("strict-report.json");
+    let r = run(&[
+        "transform",
+        WARNINGS,
+        "--region",
+        "us-east-1",
+        "--strict",
+        "--report",
+        "json",
+        "--report-file",
+        report_file.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 1, "{r:?}");
+    let report = parse_json(&std::fs::read_to_string(&report_file).unwrap());
+    assert_eq!(report["status"], "failure");
+    assert_eq!(report["strict"], true);
+}
+
+#[test]
+fn strict_succeeds_without_warnings() {
+    let out = scratch("strict-ok.yaml");
+    let r = run(&[
+        "transform",
+        SAM_APP,
+        "--region",
+        "us-east-1",
+        "--strict",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stderr, "");
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("Resources:")
+    );
+}
+
+// ------------------------------------------------------------------ secrets
+
+/// Every way of running the dry run that shows something: the diff and both
+/// report forms, on stderr and in a file.
+fn outputs_of(
+    tag: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&str>,
+) -> Vec<(String, String)> {
+    let mut seen = Vec::new();
+    for report in ["text", "json"] {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--diff", "--color", "always", "--report", report]);
+        let r = run_with(&all, env, stdin);
+        assert_eq!(r.code, 0, "{all:?}: {r:?}");
+        seen.push((format!("{all:?} stdout"), r.stdout));
+        seen.push((format!("{all:?} stderr"), r.stderr));
+        let file = scratch(&format!("secret-{tag}.{report}"));
+        all.extend(["--report-file", file.to_str().unwrap()]);
+        let r = run_with(&all, env, stdin);
+        assert_eq!(r.code, 0, "{all:?}: {r:?}");
+        seen.push((format!("{all:?} stdout"), r.stdout));
+        seen.push((format!("{all:?} stderr"), r.stderr));
+        seen.push((
+            format!("{all:?} report file"),
+            std::fs::read_to_string(&file).unwrap(),
+        ));
+    }
+    seen
+}
+
+fn assert_never_shown(secret: &str, seen: &[(String, String)]) {
+    for (what, text) in seen {
+        assert!(
+            !text.contains(secret),
+            "the secret appears in {what}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn api_key_in_the_transform_entry_is_masked_in_the_diff_and_reports() {
+    let seen = outputs_of(
+        "entry",
+        &["transform", WARNINGS, "--region", "us-east-1"],
+        &[],
+        None,
+    );
+    assert_never_shown(FIXTURE_API_KEY, &seen);
+    let diff = &seen[0].1;
+    assert!(diff.contains("apiKey: ****"), "{diff}");
+}
+
+#[test]
+fn api_key_given_as_a_param_is_masked_in_the_diff_and_reports() {
+    let secret = "9a8b7c6d5e4f30211203f4e5d6c7b8a9";
+    let param = format!("apiKey={secret}");
+    let seen = outputs_of(
+        "param",
+        &[
+            "transform",
+            WARNINGS,
+            "--region",
+            "us-east-1",
+            "--param",
+            &param,
+        ],
+        &[],
+        None,
+    );
+    assert_never_shown(secret, &seen);
+    assert_never_shown(FIXTURE_API_KEY, &seen);
+}
+
+#[test]
+fn api_keys_from_mappings_and_the_macro_environment_are_masked() {
+    let kms = "AQICAHhSecretCiphertextBlob+/=";
+    let template = format!(
+        r#"{{
+  "Mappings": {{"Datadog": {{"Parameters": {{"apiKMSKey": "{kms}", "extensionLayerVersion": "99"}}}}}},
+  "Resources": {{
+    "Fn": {{"Type": "AWS::Lambda::Function", "Properties": {{"Handler": "app.handler", "Runtime": "python3.12",
+      "Role": "arn:aws:iam::123456789012:role/r", "Code": {{"ZipFile": "def handler(e, c): pass"}}}}}}
+  }}
+}}"#
+    );
+    let seen = outputs_of(
+        "mappings",
+        &["transform", "-", "--region", "us-east-1"],
+        &[],
+        Some(&template),
+    );
+    assert_never_shown(kms, &seen);
+
+    let env_key = "0f0e0d0c0b0a09080706050403020100";
+    let template = r#"{"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": "app.handler", "Runtime": "python3.12", "Role": "arn:aws:iam::123456789012:role/r", "Code": {"ZipFile": "x"}}}}}"#;
+    let seen = outputs_of(
+        "environment",
+        &[
+            "transform",
+            "-",
+            "--region",
+            "us-east-1",
+            "--param",
+            "extensionLayerVersion=99",
+        ],
+        &[("DD_API_KEY", env_key)],
+        Some(template),
+    );
+    assert_never_shown(env_key, &seen);
+}
+
+// --------------------------------------------------------------- diff details
+
+#[test]
+fn diff_with_output_writes_template_to_file_and_diff_to_stdout() {
+    let out = scratch("with-output.yaml");
+    let out_arg = out.to_str().unwrap();
+    let r = run(&[
+        "transform",
+        SAM_APP,
+        "--region",
+        "us-east-1",
+        "--diff",
+        "-o",
+        out_arg,
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout
+            .starts_with(&format!("--- {SAM_APP}\n+++ {out_arg}\n")),
+        "{}",
+        r.stdout
+    );
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(written.starts_with("AWSTemplateFormatVersion"), "{written}");
+}
+
+#[test]
+fn diff_is_in_the_input_format_and_coloured_only_when_asked() {
+    // A JSON input gives a JSON diff, even with --format yaml for the output.
+    let r = run(&["transform", CDK, "--diff", "--format", "yaml"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout
+            .contains("\n-  \"Transform\": \"DatadogServerless\",\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains('\x1b'));
+
+    let r = run(&["transform", CDK, "--diff", "--color", "always"]);
+    assert!(
+        r.stdout
+            .contains("\x1b[31m-  \"Transform\": \"DatadogServerless\",\x1b[0m\n"),
+        "{:?}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("\x1b[36m@@ "), "{:?}", r.stdout);
+
+    // NO_COLOR and a pipe both mean plain, even when asked for `auto`.
+    let r = run_with(
+        &["transform", CDK, "--diff", "--color", "auto"],
+        &[("NO_COLOR", "1")],
+        None,
+    );
+    assert!(!r.stdout.contains('\x1b'));
+}
+
+#[test]
+fn nothing_to_change_gives_an_empty_diff() {
+    let template = "{\"Resources\": {\"Q\": {\"Type\": \"AWS::SQS::Queue\"}}}\n";
+    let r = run_with(&["transform", "-", "--diff"], &[], Some(template));
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn report_file_keeps_stderr_for_diagnostic_lines() {
+    let file = scratch("report.txt");
+    let r = run(&[
+        "transform",
+        WARNINGS,
+        "--region",
+        "us-east-1",
+        "--report-file",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.lines().all(|l| l.starts_with("warning: ")),
+        "{}",
+        r.stderr
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("DatadogServerless dry run succeeds"),
+        "{text}"
+    );
+}
+
+// ---------------------------------------------------------------- exit codes
+
+#[test]
+fn unreadable_file_is_exit_2() {
+    let r = run(&["transform", "fixtures/cli/no-such-template.yaml"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr
+            .starts_with("error: cannot read fixtures/cli/no-such-template.yaml: "),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn bad_yaml_is_exit_2() {
+    let r = run_with(
+        &["transform", "-", "--diff"],
+        &[],
+        Some("Resources: [unclosed\n  x: y\n"),
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr
+            .starts_with("error: standard input: invalid YAML at line "),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn unknown_flag_is_exit_2() {
+    let r = run(&["transform", SAM_APP, "--bogus"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("unexpected argument '--bogus'"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["transform", SAM_APP, "--report", "xml"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("invalid value 'xml' for '--report <FORMAT>'"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn validation_failure_is_exit_1_with_the_report_still_written() {
+    let r = run(&[
+        "transform",
+        SAM_APP,
+        "--region",
+        "us-east-1",
+        "--param",
+        "site=nope",
+        "--diff",
+    ]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.starts_with(
+            "error: parameter `site` is \"nope\", which is not a Datadog site; use one of: "
+        ),
+        "{}",
+        r.stderr
+    );
+    let r = run(&[
+        "transform",
+        SAM_APP,
+        "--region",
+        "us-east-1",
+        "--param",
+        "site=nope",
+        "--report",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{r:?}");
+    let report = parse_json(&r.stderr);
+    assert_eq!(report["status"], "failure");
+    assert_eq!(report["errors"].as_array().unwrap().len(), 1);
+}
+
+// --------------------------------------------------------- README examples
+
+/// cfn-lint from `$DD_MACRO_VENV/bin`, the repository's `.venv/bin`, or PATH.
+fn cfn_lint() -> PathBuf {
+    let candidates = std::env::var_os("DD_MACRO_VENV")
+        .map(|v| PathBuf::from(v).join("bin/cfn-lint"))
+        .into_iter()
+        .chain([Path::new(REPO).join(".venv/bin/cfn-lint")]);
+    for candidate in candidates {
+        if candidate.is_file() {
+            return candidate;
+        }
+    }
+    let on_path = Command::new("cfn-lint").arg("--version").output();
+    assert!(
+        on_path.is_ok_and(|o| o.status.success()),
+        "cfn-lint not found: run scripts/test (it installs it into .venv), or set DD_MACRO_VENV"
+    );
+    PathBuf::from("cfn-lint")
+}
+
+/// cfn-lint finds no error in these templates (warnings are allowed: CDK and
+/// the Serverless Framework write DependsOn that cfn-lint finds redundant,
+/// and the Datadog mapping is read by the macro, not by a FindInMap).
+fn assert_lints_without_errors(paths: &[&Path]) {
+    let output = Command::new(cfn_lint())
+        .args(["--format", "parseable"])
+        .args(paths)
+        .output()
+        .expect("cfn-lint runs");
+    let findings = String::from_utf8_lossy(&output.stdout);
+    let code = output.status.code().unwrap_or(-1);
+    assert!(
+        code == 0 || code == 4,
+        "cfn-lint exit code {code}:\n{findings}"
+    );
+}
+
+#[test]
+fn examples_and_their_instrumented_forms_pass_cfn_lint() {
+    let cdk_out = scratch("ShopStack.instrumented.json");
+    let r = run(&[
+        "transform",
+        CDK,
+        "--region",
+        "eu-west-1",
+        "--strict",
+        "-o",
+        cdk_out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let sls_out = scratch("cloudformation-template-update-stack.json");
+    let r = run(&[
+        "transform",
+        SERVERLESS,
+        "--region",
+        "us-east-1",
+        "--strict",
+        "--param",
+        "apiKeySecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:datadog-api-key-AbCdEf",
+        "--param",
+        "extensionLayerVersion=99",
+        "--param",
+        "service=shop-api",
+        "--param",
+        "env=dev",
+        "-o",
+        sls_out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let sam_out = scratch("sam-app.instrumented.yaml");
+    let r = run(&[
+        "transform",
+        SAM_APP,
+        "--strict",
+        "-o",
+        sam_out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let warnings_out = scratch("warnings.instrumented.yaml");
+    let r = run(&["transform", WARNINGS, "-o", warnings_out.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let repo = Path::new(REPO);
+    assert_lints_without_errors(&[
+        &repo.join(CDK),
+        &repo.join(SERVERLESS),
+        &repo.join(SAM_APP),
+        &repo.join(WARNINGS),
+        &cdk_out,
+        &sls_out,
+        &sam_out,
+        &warnings_out,
+    ]);
+}
+
+#[test]
+fn baking_in_place_then_running_again_changes_nothing() {
+    // The Serverless Framework flow of the README: instrument the packaged
+    // template in place, then `serverless deploy --package`.
+    let baked = scratch("baked-in-place.json");
+    std::fs::copy(Path::new(REPO).join(SERVERLESS), &baked).unwrap();
+    let path = baked.to_str().unwrap();
+    let params = [
+        "--param",
+        "apiKeySecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:datadog-api-key-AbCdEf",
+        "--param",
+        "extensionLayerVersion=99",
+    ];
+    let mut args = vec!["transform", path, "--strict", "-o", path];
+    args.extend(params);
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{r:?}");
+    let text = std::fs::read_to_string(&baked).unwrap();
+    assert!(text.contains("Datadog-Extension:99"), "{text}");
+
+    let mut again = vec!["transform", path, "--diff"];
+    again.extend(params);
+    let r = run(&again);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, "", "a second run must change nothing");
+}
