@@ -50,7 +50,13 @@ pub fn add(edit: &mut FunctionEdit, key: &str, value: Value) {
             true
         }
         (FunctionKind::Serverless, None) => {
-            let mut map = Map::new();
+            // With PropagateTags, SAM propagates the function's own Tags instead
+            // of Globals' once it has some: start from the Globals' tags so the
+            // function's event sources keep getting them.
+            let mut map = match edit.globals.get("Tags") {
+                Some(Value::Object(globals)) if propagates_tags(edit) => globals.clone(),
+                _ => Map::new(),
+            };
             map.insert(key.into(), value.clone());
             edit.props.insert("Tags".into(), Value::Object(map));
             true
@@ -72,6 +78,13 @@ pub fn add(edit: &mut FunctionEdit, key: &str, value: Value) {
             "Resource {id} has Tags in a form that cannot be extended (an intrinsic?), so the tag {key} was not added."
         ));
     }
+}
+
+/// Whether a SAM function propagates its tags (`PropagateTags`, here or in Globals).
+fn propagates_tags(edit: &FunctionEdit) -> bool {
+    edit.inherited("PropagateTags").is_some_and(|v| {
+        v == &Value::Bool(true) || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"))
+    })
 }
 
 /// Parses `k:v,k2:v2` into pairs (entries without `:` are skipped).
