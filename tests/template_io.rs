@@ -132,6 +132,10 @@ fn tricky_values() -> Value {
         "1e5",
         "1.0e+5",
         "1.10",
+        "1.4.0",
+        "10.0.0.1",
+        "1.2.3.4.5",
+        "1.2.3e4",
         "1:20",
         "190:20:30",
         "123456789012",
@@ -239,7 +243,10 @@ fn tricky_values() -> Value {
             as_keys.insert((*s).to_string(), json!(i));
         }
     }
-    as_keys.insert(long_key, json!("long key"));
+    as_keys.insert(long_key.clone(), json!("long key"));
+    as_keys.insert(format!("{long_key}2"), json!(["long", "key", ["list"]]));
+    as_keys.insert(format!("{long_key}3"), json!({"long": {"key": "map"}}));
+    as_keys.insert(format!("{long_key}4"), json!("multi\nline\n"));
     json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Strings": as_values,
@@ -401,32 +408,78 @@ fn corpus_outputs_round_trip_json_with_key_order() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Corpus outputs with a function the macro must refuse to instrument, the
+/// function to `exclude` so that the rest succeeds, and what the refusal
+/// says. Each is checked both ways: refused as is, success with the
+/// exclusion.
+const REFUSED_FUNCTIONS: &[(&str, &str, &str)] = &[
+    (
+        "function_with_many_layers",
+        "ManyLayersFunc",
+        // Five layers already: Datadog's would be a sixth, over Lambda's limit.
+        "Lambda allows 5 per function",
+    ),
+    (
+        "function_with_global_layers",
+        "ManyLayersFunc",
+        // The same, with layers from Globals.
+        "Lambda allows 5 per function",
+    ),
+    (
+        "intrinsic_functions",
+        "MyFunction",
+        // `Runtime: {"Fn::If": ...}` cannot be resolved at transform time.
+        "Runtime that is an intrinsic function that cannot be resolved",
+    ),
+    (
+        "connector_dependson_replace",
+        "SomeFunction",
+        // No Runtime and no image: no layer can be chosen (the corpus's
+        // connector tests leave out what they do not test).
+        "has no Runtime",
+    ),
+    ("connector_esm_dependson", "MyFunction", "has no Runtime"),
+    ("connector_hardcoded_props", "MyFunction", "has no Runtime"),
+];
+
 /// Macro parameters for the `handle-event` runs: a layer version for every
 /// runtime family the corpus uses, so that no function is refused for lack
-/// of one.
-fn event_params() -> Value {
+/// of one; `exclude` lists functions to leave alone.
+fn event_params(exclude: &[&str]) -> Value {
     json!({
         "pythonLayerVersion": 100,
         "nodeLayerVersion": 110,
         "javaLayerVersion": 20,
         "dotnetLayerVersion": 15,
         "rubyLayerVersion": 25,
+        "exclude": exclude,
     })
 }
 
+/// The macro event for a corpus output, excluding the functions that
+/// [`REFUSED_FUNCTIONS`] lists for it.
 fn event(name: &str, fragment: Value) -> Value {
+    let exclude: Vec<&str> = REFUSED_FUNCTIONS
+        .iter()
+        .filter(|(n, _, _)| *n == name)
+        .map(|(_, function, _)| *function)
+        .collect();
+    event_with_params(name, fragment, event_params(&exclude))
+}
+
+fn event_with_params(name: &str, fragment: Value, params: Value) -> Value {
     json!({
         "region": "us-east-1",
         "accountId": "123456789012",
         "fragment": fragment,
         "transformId": "123456789012::DatadogServerless",
-        "params": event_params(),
+        "params": params,
         "requestId": format!("request-{name}"),
         "templateParameterValues": {},
     })
 }
 
-/// Every corpus output through the library's `handle`; every 27th (20 of
+/// Every corpus output through the library's `handle`; every 27th (21 of
 /// them) also through the real binary's `handle-event`.
 #[test]
 fn handle_event_answers_every_corpus_output_with_success() {
@@ -459,6 +512,27 @@ fn handle_event_answers_every_corpus_output_with_success() {
     }
     assert_eq!(through_binary, 21);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Without their exclusion, the templates of [`REFUSED_FUNCTIONS`] are
+/// refused with a failure naming the function, `requestId` echoed.
+#[test]
+fn handle_event_refuses_what_cannot_be_instrumented() {
+    for (name, function, message) in REFUSED_FUNCTIONS {
+        let path = corpus().join(format!("output/{name}.json"));
+        let fragment: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let event = event_with_params(name, fragment, event_params(&[]));
+        let request: MacroRequest = serde_json::from_value(event).unwrap();
+        let response = handle(request, &MacroEnvironment::default());
+        assert_eq!(response.status, "failure", "{name}");
+        assert_eq!(response.request_id, format!("request-{name}"));
+        let error = response.error_message.unwrap_or_default();
+        assert!(
+            error.contains(function) && error.contains(message),
+            "{name}: {error}"
+        );
+    }
 }
 
 fn check_binary_response(output: &std::process::Output, name: &str, problems: &mut Vec<String>) {

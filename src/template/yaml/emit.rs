@@ -93,7 +93,7 @@ pub(super) fn document(value: &Value) -> String {
         Node::Seq(items) if !items.is_empty() => writer.seq_items(items, 0, false),
         other => {
             // Written as after `key:`, then without the separating space.
-            writer.value(&other, 0);
+            writer.value(&other, 0, 0);
             writer.out.remove(0);
         }
     }
@@ -126,7 +126,7 @@ impl Writer {
                 self.out.push_str(&key_text);
             }
             self.out.push(':');
-            self.value(&node(value), indent);
+            self.value(&node(value), indent, indent);
         }
     }
 
@@ -147,7 +147,7 @@ impl Writer {
                 }
                 other => {
                     self.out.push('-');
-                    self.value(&other, indent);
+                    self.value(&other, indent, indent + 2);
                 }
             }
         }
@@ -155,7 +155,10 @@ impl Writer {
 
     /// A value written right after `key:` or `-` (the parent at column
     /// `indent`): a space and a scalar, or a newline and an indented block.
-    fn value(&mut self, node: &Node, indent: usize) {
+    /// A block list's dashes go at `seq_indent`: under a key they line up
+    /// with it (as PyYAML and serde_yaml write them), after a dash they
+    /// must be indented.
+    fn value(&mut self, node: &Node, indent: usize, seq_indent: usize) {
         match node {
             Node::Map(map) if map.is_empty() => self.out.push_str(" {}\n"),
             Node::Seq([]) => self.out.push_str(" []\n"),
@@ -165,7 +168,7 @@ impl Writer {
             }
             Node::Seq(items) => {
                 self.out.push('\n');
-                self.seq_items(items, indent + 2, false);
+                self.seq_items(items, seq_indent, false);
             }
             Node::Tagged(tag, inner) => {
                 self.out.push_str(" !");
@@ -179,10 +182,10 @@ impl Writer {
                         }
                         _ => {
                             self.out.push('\n');
-                            self.seq_items(items, indent + 2, false);
+                            self.seq_items(items, seq_indent, false);
                         }
                     },
-                    inner => self.value(inner, indent),
+                    inner => self.value(inner, indent, seq_indent),
                 }
             }
             Node::Str(s) => {
@@ -269,8 +272,8 @@ Resources:
     Properties:
       Role: !GetAtt R.Arn
       Layers:
-        - !Ref L
-        - arn:aws:lambda:x
+      - !Ref L
+      - arn:aws:lambda:x
       Env: !If [C, !Ref AWS::NoValue, {}]
       Code:
         ZipFile: |
@@ -282,12 +285,12 @@ Resources:
       Flag: true
       Count: 3
       Items:
-        - a: 1
-          b:
-            - 1
-            - 2
-        - - 3
-          - 4
+      - a: 1
+        b:
+        - 1
+        - 2
+      - - 3
+        - 4
 ";
         assert_eq!(document(&v), expected);
     }
@@ -314,8 +317,8 @@ d:
 e: !GetAZs ''
 f:
   Fn::GetAtt:
-    - R
-    - !Ref A
+  - R
+  - !Ref A
 ";
         assert_eq!(document(&v), expected);
     }
@@ -326,10 +329,13 @@ f:
         let v = json!({"j": {"Fn::Join": ["", long]}, "s": {"Fn::Sub": ["${A}", {"A": "x"}]}});
         let out = document(&v);
         assert!(
-            out.starts_with("j: !Join\n  - ''\n  - - item0\n    - item1\n"),
+            out.starts_with("j: !Join\n- ''\n- - item0\n  - item1\n"),
             "{out}"
         );
-        assert!(out.ends_with("s: !Sub\n  - ${A}\n  - A: x\n"), "{out}");
+        assert!(out.ends_with("s: !Sub\n- ${A}\n- A: x\n"), "{out}");
+        // After a dash, a tag's block list must be indented.
+        let v = json!([{"Fn::If": ["C", {"a": 1}, "b"]}]);
+        assert_eq!(document(&v), "- !If\n  - C\n  - a: 1\n  - b\n");
     }
 
     #[test]

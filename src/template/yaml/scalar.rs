@@ -73,6 +73,9 @@ fn is_plain_safe(s: &str, context: Context) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
+    if is_dotted_version(s) {
+        return true;
+    }
     // Digits, signs and dots could start a number, a date or `.inf`; the
     // other ASCII punctuation characters are YAML indicators.
     if !(first.is_ascii_alphabetic() || matches!(first, '_' | '/' | '$')) {
@@ -90,6 +93,16 @@ fn is_plain_safe(s: &str, context: Context) -> bool {
         let allowed = c == ' ' || c.is_ascii_graphic() || (c >= '\u{a0}' && !needs_escape(c));
         allowed && !(flow && matches!(c, ',' | '[' | ']' | '{' | '}'))
     })
+}
+
+/// True for numbers with two dots or more (`1.4.0`, `10.0.0.1`): no YAML
+/// version reads them as anything but text (a float has one dot).
+fn is_dotted_version(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() >= 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// True when `s` is multi-line text that a `|` block can hold exactly: no
@@ -254,6 +267,12 @@ mod tests {
             "a\u{a0}",
         ] {
             assert_ne!(style(s, Context::Block), Style::Plain, "{s:?}");
+        }
+        for s in ["1.4.0", "10.0.0.1"] {
+            assert_eq!(style(s, Context::Flow), Style::Plain, "{s}");
+        }
+        for s in ["1.4", "1..4", "1.4.", ".1.4", "1.4.0-beta", "1.4e5.0"] {
+            assert_ne!(style(s, Context::Block), Style::Plain, "{s}");
         }
         assert_eq!(style("a,b", Context::Block), Style::Plain);
         assert_ne!(style("a,b", Context::Flow), Style::Plain);
