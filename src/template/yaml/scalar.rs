@@ -73,12 +73,12 @@ fn is_plain_safe(s: &str, context: Context) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    if is_dotted_version(s) {
-        return true;
-    }
     // Digits, signs and dots could start a number, a date or `.inf`; the
     // other ASCII punctuation characters are YAML indicators.
-    if !(first.is_ascii_alphabetic() || matches!(first, '_' | '/' | '$')) {
+    let starts_safely = first.is_ascii_alphabetic()
+        || matches!(first, '_' | '/' | '$')
+        || (first.is_ascii_digit() && (is_dotted_version(s) || has_non_numeric_letter(s)));
+    if !starts_safely {
         return false;
     }
     if RESERVED_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) {
@@ -103,6 +103,14 @@ fn is_dotted_version(s: &str) -> bool {
         && parts
             .iter()
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// True when `s` holds a letter that no number, date or time of YAML 1.1 or
+/// 1.2 contains (those use only the hex digits and `o`, `t`, `x`, `z`): an
+/// account-prefixed `123456789012.dkr.ecr...` or `1st` is surely text.
+fn has_non_numeric_letter(s: &str) -> bool {
+    s.chars()
+        .any(|c| c.is_ascii_alphabetic() && !"abcdefABCDEFoOtTxXzZ".contains(c))
 }
 
 /// True when `s` is multi-line text that a `|` block can hold exactly: no
@@ -268,10 +276,31 @@ mod tests {
         ] {
             assert_ne!(style(s, Context::Block), Style::Plain, "{s:?}");
         }
-        for s in ["1.4.0", "10.0.0.1"] {
+        for s in [
+            "1.4.0",
+            "10.0.0.1",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/r:1.0",
+            "1st",
+        ] {
             assert_eq!(style(s, Context::Flow), Style::Plain, "{s}");
         }
-        for s in ["1.4", "1..4", "1.4.", ".1.4", "1.4.0-beta", "1.4e5.0"] {
+        for s in [
+            "1.4",
+            "1..4",
+            "1.4.",
+            ".1.4",
+            "1.4.0-beta",
+            "1.4e5.0",
+            "0x1F",
+            "0o17",
+            "0b11",
+            "1e5",
+            "2001-12-14t21:59:43.10Z",
+            "2001-12-14 21:59:43.10 -5",
+            "1:20",
+            "9to5",
+            "1st: x",
+        ] {
             assert_ne!(style(s, Context::Block), Style::Plain, "{s}");
         }
         assert_eq!(style("a,b", Context::Block), Style::Plain);
