@@ -313,7 +313,7 @@ fn api_key_in_the_transform_entry_is_masked_in_the_diff_and_reports() {
     );
     assert_never_shown(FIXTURE_API_KEY, &seen);
     let diff = &seen[0].1;
-    assert!(diff.contains("apiKey: ****"), "{diff}");
+    assert!(diff.contains("apiKey: '****'"), "{diff}");
 }
 
 #[test]

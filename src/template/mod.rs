@@ -95,6 +95,9 @@ pub fn parse(text: &str) -> Result<(Value, Format), TemplateError> {
         return Err(TemplateError::TooLarge(text.len()));
     }
     let text = text.trim_start_matches('\u{feff}');
+    if text.trim().is_empty() {
+        return Err(TemplateError::Empty);
+    }
     let format = detect_format(text);
     let value = match format {
         Format::Json => parse_json(text)?,

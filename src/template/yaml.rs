@@ -3,13 +3,25 @@
 //!
 //! Reading goes through `serde_yaml::Value`, whose tagged values carry the
 //! short forms and whose mappings keep key order; the value is then turned
-//! into a `serde_json::Value`. Writing does the reverse and puts the short
-//! forms back.
+//! into a `serde_json::Value`. Documents that may use aliases are first
+//! measured as expanded (see [`expansion`]). Writing uses our own emitter
+//! ([`emit`]), which quotes every scalar that a YAML 1.1 reader such as
+//! PyYAML (cfn-flip, cfn-lint, SAM CLI) could read differently.
+//!
+//! Like cfn-flip, a tagged scalar reads as text (`!Ref 123` is `"123"`).
+//! Unlike cfn-flip, `<<` merge keys are applied, as `aws cloudformation
+//! package` and the SAM CLI do (CloudFormation itself refuses aliases); so a
+//! JSON key `<<` would not survive a trip through YAML.
+
+mod emit;
+pub mod expansion;
+mod nesting;
+mod scalar;
 
 use serde_json::{Map, Number, Value};
-use serde_yaml::value::{Tag, TaggedValue};
+use serde_yaml::value::TaggedValue;
 
-use super::TemplateError;
+use super::{MAX_DEPTH, TemplateError};
 
 /// The short-form tags CloudFormation accepts, each with its long-form key.
 /// `Ref` and `Condition` keep their name; every other is `Fn::NAME`.
@@ -50,24 +62,33 @@ fn long_key(short: &str) -> Option<String> {
 fn short_name(key: &str) -> Option<&str> {
     match key {
         "Ref" | "Condition" => Some(key),
-        _ => key.strip_prefix("Fn::").filter(|s| SHORT_FORMS.contains(s)),
+        _ => key
+            .strip_prefix("Fn::")
+            .filter(|s| SHORT_FORMS.contains(s) && !matches!(*s, "Ref" | "Condition")),
     }
 }
 
 /// Parses a YAML template into a long-form JSON value.
 pub fn parse(text: &str) -> Result<Value, TemplateError> {
-    let mut doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((0, 0));
-        TemplateError::Syntax {
+    if let Some((line, column)) = nesting::flow_too_deep(text, MAX_DEPTH) {
+        return Err(TemplateError::Syntax {
             format: "YAML",
             line,
             column,
-            message: describe_yaml_error(&e),
-        }
-    })?;
+            message: too_deep_message(),
+        });
+    }
+    if expansion::may_have_aliases(text) {
+        expansion::check(text).map_err(|e| syntax_error(&e))?;
+    }
+    let mut doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| syntax_error(&e))?;
+    if let serde_yaml::Value::Tagged(tagged) = &doc {
+        // `!Ref X` alone would read as the object {"Ref": "X"}.
+        return Err(TemplateError::Shape(format!(
+            "a template must be a mapping of sections (Resources, Parameters...), not an intrinsic function (`{}`)",
+            tagged.tag
+        )));
+    }
     doc.apply_merge().map_err(|e| TemplateError::Syntax {
         format: "YAML",
         line: 0,
@@ -77,13 +98,30 @@ pub fn parse(text: &str) -> Result<Value, TemplateError> {
     to_json(doc, text)
 }
 
+/// A serde_yaml error as a positioned [`TemplateError`].
+fn syntax_error(e: &serde_yaml::Error) -> TemplateError {
+    let (line, column) = e
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((0, 0));
+    TemplateError::Syntax {
+        format: "YAML",
+        line,
+        column,
+        message: describe_yaml_error(e),
+    }
+}
+
 fn describe_yaml_error(e: &serde_yaml::Error) -> String {
     let text = e.to_string();
-    if text.contains("repetition limit") {
-        "the document's aliases expand to too much data (a \"billion laughs\" document?); refused"
-            .to_string()
+    if text.contains("repetition limit") || text.contains(expansion::TOO_LARGE) {
+        format!(
+            "the document's aliases expand it to more than {} MiB or {} values (a \"billion laughs\" document?); refused",
+            expansion::MAX_EXPANDED_BYTES / (1024 * 1024),
+            expansion::MAX_EXPANDED_VALUES
+        )
     } else if text.contains("recursion limit") {
-        "the document is nested too deeply (more than 128 levels)".to_string()
+        too_deep_message()
     } else {
         // serde_yaml appends " at line L column C"; the caller reports the position.
         match text.find(" at line ") {
@@ -91,6 +129,10 @@ fn describe_yaml_error(e: &serde_yaml::Error) -> String {
             None => text,
         }
     }
+}
+
+fn too_deep_message() -> String {
+    format!("the document is nested too deeply (more than {MAX_DEPTH} levels)")
 }
 
 /// The 1-based line of the first occurrence of `!tag` in the source, for
@@ -138,7 +180,14 @@ fn to_json(value: serde_yaml::Value, source: &str) -> Result<Value, TemplateErro
                     line: line_of_tag(source, name),
                 });
             };
-            let inner = to_json(value, source)?;
+            let inner = match to_json(value, source)? {
+                // cfn-flip (PyYAML) reads a tagged scalar as its text; so does
+                // CloudFormation. `!GetAZs` with nothing after it is "".
+                Value::Null => Value::String(String::new()),
+                Value::Bool(b) => Value::String(b.to_string()),
+                Value::Number(n) => Value::String(n.to_string()),
+                other => other,
+            };
             let inner = match (name, inner) {
                 // `!GetAtt A.B.C` is `["A", "B.C"]`.
                 ("GetAtt", Value::String(s)) => match s.split_once('.') {
@@ -148,8 +197,6 @@ fn to_json(value: serde_yaml::Value, source: &str) -> Result<Value, TemplateErro
                     ]),
                     None => Value::String(s),
                 },
-                // An empty `!GetAZs` means the current region.
-                ("GetAZs", Value::Null) => Value::String(String::new()),
                 (_, inner) => inner,
             };
             let mut map = Map::with_capacity(1);
@@ -187,76 +234,11 @@ fn key_to_string(key: serde_yaml::Value, source: &str) -> Result<String, Templat
     })
 }
 
-/// Writes a long-form JSON value as YAML, with short-form intrinsics.
+/// Writes a long-form JSON value as YAML, with short-form intrinsics where
+/// they read back as the same value, and every scalar spelt so that YAML 1.1
+/// and 1.2 readers agree on it.
 pub fn to_string(value: &Value) -> String {
-    let yaml = from_json(value);
-    // Serialising a serde_yaml::Value built from JSON cannot fail.
-    serde_yaml::to_string(&yaml).unwrap_or_default()
-}
-
-/// Converts a JSON value to YAML, folding intrinsics into short forms.
-fn from_json(value: &Value) -> serde_yaml::Value {
-    match value {
-        Value::Null => serde_yaml::Value::Null,
-        Value::Bool(b) => serde_yaml::Value::Bool(*b),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                serde_yaml::Value::Number(i.into())
-            } else if let Some(u) = n.as_u64() {
-                serde_yaml::Value::Number(u.into())
-            } else {
-                serde_yaml::Value::Number(n.as_f64().unwrap_or_default().into())
-            }
-        }
-        Value::String(s) => serde_yaml::Value::String(s.clone()),
-        Value::Array(items) => serde_yaml::Value::Sequence(items.iter().map(from_json).collect()),
-        Value::Object(map) => {
-            if let Some(tagged) = short_form(map) {
-                return tagged;
-            }
-            let mut mapping = serde_yaml::Mapping::with_capacity(map.len());
-            for (k, v) in map {
-                mapping.insert(serde_yaml::Value::String(k.clone()), from_json(v));
-            }
-            serde_yaml::Value::Mapping(mapping)
-        }
-    }
-}
-
-/// The short form of a one-key intrinsic object, when it is one.
-fn short_form(map: &Map<String, Value>) -> Option<serde_yaml::Value> {
-    if map.len() != 1 {
-        return None;
-    }
-    let (key, inner) = map.iter().next()?;
-    let name = short_name(key)?;
-    let inner = match (name, inner) {
-        // `Ref` and `Condition` take a name; an object there is not an intrinsic.
-        ("Ref" | "Condition", Value::String(_)) => from_json(inner),
-        ("Ref" | "Condition", _) => return None,
-        // `["A", "B"]` is written `A.B` when both are plain names.
-        ("GetAtt", Value::Array(parts))
-            if parts.len() == 2
-                && parts
-                    .iter()
-                    .all(|p| p.as_str().is_some_and(|s| !s.is_empty())) =>
-        {
-            let resource = parts[0].as_str().unwrap_or_default();
-            if resource.contains('.') {
-                from_json(inner)
-            } else {
-                serde_yaml::Value::String(format!(
-                    "{resource}.{}",
-                    parts[1].as_str().unwrap_or_default()
-                ))
-            }
-        }
-        _ => from_json(inner),
-    };
-    Some(serde_yaml::Value::Tagged(Box::new(TaggedValue {
-        tag: Tag::new(name),
-        value: inner,
-    })))
+    emit::document(value)
 }
 
 #[cfg(test)]
@@ -314,6 +296,40 @@ mod tests {
         assert_eq!(v["Resources"]["F"]["Properties"]["Description"], "0123");
         assert_eq!(v["Resources"]["F"]["Properties"]["Version"], "1.10");
         assert_eq!(v["Resources"]["F"]["Properties"]["Date"], "2010-09-09");
+    }
+
+    #[test]
+    fn tagged_scalars_read_as_text() {
+        assert_eq!(
+            parse("A: !Ref 123\nB: !Sub true\nC: !GetAZs\nD: !Base64 1.5\n").unwrap(),
+            json!({
+                "A": {"Ref": "123"},
+                "B": {"Fn::Sub": "true"},
+                "C": {"Fn::GetAZs": ""},
+                "D": {"Fn::Base64": "1.5"},
+            })
+        );
+    }
+
+    #[test]
+    fn long_forms_without_short_form_stay_long() {
+        let v = json!({"A": {"Fn::Ref": "X"}, "B": {"Fn::Condition": "C"}});
+        let out = to_string(&v);
+        assert_eq!(out, "A:\n  Fn::Ref: X\nB:\n  Fn::Condition: C\n");
+        assert_eq!(parse(&out).unwrap(), v);
+    }
+
+    #[test]
+    fn a_tagged_root_is_not_a_template() {
+        let e = parse("!Ref Bucket\n").unwrap_err().to_string();
+        assert!(e.ends_with("not an intrinsic function (`!Ref`)"), "{e}");
+    }
+
+    #[test]
+    fn merge_keys_are_applied() {
+        let v = parse("D: &d {Runtime: python3.12, Timeout: 3}\nF:\n  <<: *d\n  Timeout: 10\n")
+            .unwrap();
+        assert_eq!(v["F"], json!({"Timeout": 10, "Runtime": "python3.12"}));
     }
 
     #[test]
