@@ -231,6 +231,12 @@ fn print_diagnostics(report: &Report, secrets: &Secrets) {
             eprintln!("{label}: {}", secrets.mask(&line));
         }
     }
+    if !report.defaults_used.is_empty() {
+        eprintln!(
+            "note: bundled default layer versions used: {} (set the parameters to pin others)",
+            report.defaults_used.join(", ")
+        );
+    }
 }
 
 /// Writes the report where it was asked for.

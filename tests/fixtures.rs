@@ -72,6 +72,12 @@ pub fn render_fixture(path: &Path) -> String {
         };
         out.push_str(&format!("# {level}: {}\n", d.message));
     }
+    if !outcome.report.defaults_used.is_empty() {
+        out.push_str(&format!(
+            "# note: bundled default layer versions used: {}\n",
+            outcome.report.defaults_used.join(", ")
+        ));
+    }
     match &outcome.output {
         Some(output) => out.push_str(&template::to_string(output, format)),
         None => out.push_str("# (transform failed; template unchanged)\n"),
@@ -98,4 +104,9 @@ fn snapshot_dir(dir: &str) {
 #[test]
 fn lambda_fixtures() {
     snapshot_dir("lambda");
+}
+
+#[test]
+fn sam_and_per_function_fixtures() {
+    snapshot_dir("sam");
 }
