@@ -52,6 +52,10 @@ enum Command {
         #[arg(default_value = "-")]
         file: String,
     },
+    /// Print the table of every parameter the transform accepts (Markdown):
+    /// name, type, default, the macro environment variable that sets a
+    /// site-wide default, and what it does.
+    Parameters,
     /// Convert a template between JSON and YAML (short-form intrinsics in YAML).
     Convert {
         /// The template file; `-` reads standard input.
@@ -408,6 +412,9 @@ fn main() -> ExitCode {
             output,
         } => run_convert(&file, format, output.as_ref()),
         Command::Serve => run_serve(),
+        Command::Parameters => {
+            write_output(None, &dd_serverless_macro::config::parameters_markdown())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
