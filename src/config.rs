@@ -1144,6 +1144,41 @@ fn valid_ml_app(app: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.' | '/'))
 }
 
+/// The parameter table as Markdown (the README's "Parameters" section and
+/// the `parameters` command print it), generated from [`PARAMS`].
+pub fn parameters_markdown() -> String {
+    let mut out = String::from(
+        "| parameter | type | default | macro environment | what it does |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for spec in PARAMS {
+        let kind = match spec.kind {
+            Bool => "bool",
+            Int => "int",
+            Text => "string",
+            Arn => "ARN",
+            IdList => "list of ids",
+            BoolOrIdList => "bool or list of ids",
+        };
+        let default = match (spec.default, spec.name) {
+            (Some(d), _) => format!("`{d}`"),
+            (None, n) if n.ends_with("LayerVersion") => "bundled".to_string(),
+            (None, _) => "—".to_string(),
+        };
+        let env = spec
+            .macro_env
+            .map(|e| format!("`{e}`"))
+            .unwrap_or_else(|| "—".to_string());
+        out.push_str(&format!(
+            "| `{}` | {kind} | {default} | {env} | {} |\n",
+            spec.name, spec.doc
+        ));
+    }
+    for (alias, name) in ALIASES {
+        out.push_str(&format!("| `{alias}` | | | | alias of `{name}` |\n"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1357,39 +1392,4 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), PARAMS.len());
     }
-}
-
-/// The parameter table as Markdown (the README's "Parameters" section and
-/// the `parameters` command print it), generated from [`PARAMS`].
-pub fn parameters_markdown() -> String {
-    let mut out = String::from(
-        "| parameter | type | default | macro environment | what it does |\n| --- | --- | --- | --- | --- |\n",
-    );
-    for spec in PARAMS {
-        let kind = match spec.kind {
-            Bool => "bool",
-            Int => "int",
-            Text => "string",
-            Arn => "ARN",
-            IdList => "list of ids",
-            BoolOrIdList => "bool or list of ids",
-        };
-        let default = match (spec.default, spec.name) {
-            (Some(d), _) => format!("`{d}`"),
-            (None, n) if n.ends_with("LayerVersion") => "bundled".to_string(),
-            (None, _) => "—".to_string(),
-        };
-        let env = spec
-            .macro_env
-            .map(|e| format!("`{e}`"))
-            .unwrap_or_else(|| "—".to_string());
-        out.push_str(&format!(
-            "| `{}` | {kind} | {default} | {env} | {} |\n",
-            spec.name, spec.doc
-        ));
-    }
-    for (alias, name) in ALIASES {
-        out.push_str(&format!("| `{alias}` | | | | alias of `{name}` |\n"));
-    }
-    out
 }
