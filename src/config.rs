@@ -518,6 +518,36 @@ pub enum Source {
     Default,
 }
 
+impl Source {
+    /// Priority: a higher number wins over a lower one.
+    fn rank(&self) -> u8 {
+        match self {
+            Source::Default => 0,
+            Source::MacroEnvironment(_) => 1,
+            Source::Mappings => 2,
+            Source::Params => 3,
+            Source::Metadata(_) => 4,
+        }
+    }
+}
+
+/// The four API-key parameters are one setting: a key given by a
+/// higher-priority source (say `apiKMSKey` in the transform's parameters)
+/// replaces whatever key lower ones gave (say the macro's site-wide
+/// `DD_API_KEY`), instead of conflicting with it. Two keys from the same
+/// source still conflict.
+fn keep_one_api_key_source(raw: &mut BTreeMap<&'static str, (Value, Source)>) {
+    let best = API_KEY_PARAMS
+        .iter()
+        .filter_map(|k| raw.get(k))
+        .filter(|(v, _)| v.as_str() != Some(""))
+        .map(|(_, s)| s.rank())
+        .max();
+    if let Some(best) = best {
+        raw.retain(|k, (_, s)| !API_KEY_PARAMS.contains(k) || s.rank() == best);
+    }
+}
+
 impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -822,10 +852,11 @@ impl Config {
     }
 
     fn from_raw(
-        raw: BTreeMap<&'static str, (Value, Source)>,
+        mut raw: BTreeMap<&'static str, (Value, Source)>,
         resource: Option<&str>,
         report: &mut Report,
     ) -> Config {
+        keep_one_api_key_source(&mut raw);
         let mut typed: BTreeMap<&'static str, Typed> = BTreeMap::new();
         let mut sources = BTreeMap::new();
         for (name, (value, source)) in &raw {
@@ -1259,6 +1290,28 @@ mod tests {
         );
         assert!(!c.flush_metrics_to_logs);
         assert!(c.enable_dd_tracing);
+    }
+
+    #[test]
+    fn a_template_api_key_replaces_the_site_wide_one() {
+        let (c, r) = build(
+            json!({"apiKMSKey": "AQICAH"}),
+            json!({}),
+            &[("DD_API_KEY", "site-wide")],
+        );
+        assert!(errors(&r).is_empty(), "{:?}", errors(&r));
+        assert_eq!(c.api_kms_key, Some(json!("AQICAH")));
+        assert_eq!(c.api_key, None);
+        let (_, r) = build(
+            json!({"apiKMSKey": "AQICAH", "apiKey": "k"}),
+            json!({}),
+            &[],
+        );
+        assert_eq!(
+            errors(&r).len(),
+            1,
+            "two keys from one source still conflict"
+        );
     }
 
     #[test]
