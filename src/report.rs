@@ -45,6 +45,8 @@ pub enum Change {
         arn: String,
         /// Where its version or ARN came from (`parameter pythonLayerVersion`, `default`...).
         source: String,
+        /// Whether the version is the bundled default (no parameter gave one).
+        bundled_default: bool,
     },
     /// An older version of the same Datadog layer was replaced.
     LayerReplaced {

@@ -97,8 +97,12 @@ fn diagnostic(d: &Diagnostic) -> Value {
 /// One change, as an object whose `kind` says which fields it has.
 fn change(c: &Change) -> Value {
     match c {
-        Change::LayerAdded { arn, source } => {
-            json!({"kind": "layerAdded", "arn": arn, "source": source})
+        Change::LayerAdded {
+            arn,
+            source,
+            bundled_default,
+        } => {
+            json!({"kind": "layerAdded", "arn": arn, "source": source, "bundledDefault": bundled_default})
         }
         Change::LayerReplaced { old, new } => {
             json!({"kind": "layerReplaced", "oldArn": old, "newArn": new})
@@ -158,6 +162,7 @@ mod tests {
             Change::LayerAdded {
                 arn: "arn:layer:1".into(),
                 source: "default".into(),
+                bundled_default: true,
             },
             Change::LayerReplaced {
                 old: "arn:layer:0".into(),

@@ -172,7 +172,7 @@ pub fn show(value: &Value) -> String {
 
 fn change_line(c: &Change) -> String {
     match c {
-        Change::LayerAdded { arn, source } => line('+', "layer", &format!("{arn} [{source}]")),
+        Change::LayerAdded { arn, source, .. } => line('+', "layer", &format!("{arn} [{source}]")),
         Change::LayerReplaced { old, new } => line('~', "layer", &format!("{old} → {new}")),
         Change::HandlerRedirected { from, to } => {
             line('~', "handler", &format!("{} → {to}", show(from)))

@@ -189,6 +189,7 @@ struct Chosen {
     /// The layer name, to recognise older versions of the same layer.
     name: Option<String>,
     source: String,
+    bundled_default: bool,
 }
 
 /// Picks the ARN of one layer for a function, or records why it cannot.
@@ -203,6 +204,7 @@ fn choose(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Chos
                 "parameter {arn_param} ({})",
                 source_name(config.source(arn_param))
             ),
+            bundled_default: false,
         });
     }
     let partition = crate::partition_of(region);
@@ -249,9 +251,10 @@ fn choose(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Chos
     };
     let runtime = edit.runtime.clone().unwrap_or_default();
     let fips = config.lambda_fips == Some(true);
+    let bundled_default = kind.version(config).is_none();
     match layer_name(kind, &runtime, edit.arch, fips) {
         Ok(name) => {
-            if kind.version(&edit.config).is_none() {
+            if bundled_default {
                 edit.report
                     .default_used(format!("{version_param}={default}"));
             }
@@ -259,6 +262,7 @@ fn choose(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Chos
                 arn: Value::String(layer_arn(partition, region, &account, &name, version)),
                 name: Some(name),
                 source,
+                bundled_default,
             })
         }
         Err(why) => {
@@ -373,6 +377,7 @@ fn insert_all(
                 changes.push(Change::LayerAdded {
                     arn: arn_text(&chosen.arn),
                     source: chosen.source.clone(),
+                    bundled_default: chosen.bundled_default,
                 });
             }
         }
