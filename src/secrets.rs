@@ -74,6 +74,24 @@ impl Secrets {
             .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     }
 
+    /// The secrets of a raw macro event known before it is read: its
+    /// `params` and the macro's environment. The macro's log adds the
+    /// template's own with [`Secrets::add_from_template`] when it needs them.
+    pub fn of_event(raw: &Value, environment: &MacroEnvironment) -> Secrets {
+        let mut secrets = Secrets::default();
+        for name in SECRET_PARAMS {
+            if let Some(value) = raw.get("params").and_then(|p| p.get(*name)) {
+                secrets.add_value(value);
+            }
+            if let Some(var) = config::spec(name).and_then(|s| s.macro_env)
+                && let Some(value) = environment.get(var)
+            {
+                secrets.add(value);
+            }
+        }
+        secrets
+    }
+
     /// Adds a scalar JSON value (an intrinsic is not a literal secret).
     fn add_value(&mut self, value: &Value) {
         match value {
@@ -84,7 +102,7 @@ impl Secrets {
     }
 
     /// Adds the value of every key named like a secret parameter or variable.
-    fn add_from_template(&mut self, value: &Value) {
+    pub fn add_from_template(&mut self, value: &Value) {
         match value {
             Value::Object(map) => {
                 for (key, v) in map {
@@ -152,6 +170,17 @@ fn written_forms(secret: &str) -> Vec<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn secrets_of_a_raw_event_and_its_output() {
+        let env = MacroEnvironment::from_pairs([("DD_KMS_API_KEY", "kms-site-wide")]);
+        let mut s = Secrets::of_event(&json!({"params": {"apiKey": "abc123secret"}}), &env);
+        s.add_from_template(&json!({"Resources": {"F": {"Properties": {"Environment": {"Variables": {"DD_API_KEY": "fn-key-9"}}}}}}));
+        assert_eq!(
+            s.mask("abc123secret kms-site-wide fn-key-9 kept"),
+            "**** **** **** kept"
+        );
+    }
 
     fn request(params: Value) -> MacroRequest {
         MacroRequest {

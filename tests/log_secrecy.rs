@@ -118,12 +118,29 @@ fn no_secret_reaches_any_log_line() {
     assert_eq!(statuses[2..].iter().filter(|s| *s == "failure").count(), 7);
 
     let output = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-    let lines: Vec<&str> = output.lines().collect();
+    // Warnings have a line each (SPEC §12: they reach the macro's log).
+    let (warning_lines, lines): (Vec<&str>, Vec<&str>) = output
+        .lines()
+        .partition(|l| l.contains("\"transform warning\""));
     assert_eq!(
         lines.len(),
         1 + requests.len(),
         "one start line and one line per request:\n{output}"
     );
+    assert!(
+        warning_lines
+            .iter()
+            .any(|l| l.contains("\"request_id\":\"ok\"") && l.contains("plain text")),
+        "the plain-text apiKey warning of request `ok` is logged:\n{output}"
+    );
+    for line in &warning_lines {
+        for secret in SECRETS {
+            assert!(
+                !line.contains(secret),
+                "a secret ({secret}) reached the log: {line}"
+            );
+        }
+    }
     for line in &lines {
         let parsed: Value = serde_json::from_str(line).expect("every line is JSON");
         assert!(parsed.get("level").is_some(), "{line}");

@@ -8,8 +8,7 @@ use super::function::{FunctionEdit, RuntimeFamily};
 use crate::config::Config;
 use crate::report::Change;
 
-/// Variables whose values are secrets: the report names them, never shows them.
-pub const SECRET_VARIABLES: &[&str] = &["DD_API_KEY", "DD_KMS_API_KEY"];
+use crate::secrets::SECRET_VARIABLES;
 
 /// The user's variables map of a properties object, if readable.
 fn variables(props: &Map<String, Value>) -> Option<&Map<String, Value>> {

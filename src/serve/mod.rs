@@ -26,6 +26,8 @@ use crate::report::Report;
 use crate::{MacroEnvironment, MacroResponse, handle_value};
 use summary::{EventIds, RequestSummary};
 
+use crate::secrets::Secrets;
+
 /// The environment variables the Lambda Runtime API client needs; Lambda
 /// (and `cargo lambda watch`) always set them.
 pub const LAMBDA_VARIABLES: [&str; 4] = [
@@ -71,6 +73,7 @@ pub fn missing_lambda_variables() -> Vec<&'static str> {
 pub fn answer(raw: Value, environment: &MacroEnvironment) -> MacroResponse {
     let started = Instant::now();
     let ids = EventIds::read(&raw);
+    let mut secrets = Secrets::of_event(&raw, environment);
     let (response, report) = match catch_unwind(AssertUnwindSafe(|| respond(raw, environment))) {
         Ok(answered) => answered,
         Err(_) => {
@@ -83,6 +86,10 @@ pub fn answer(raw: Value, environment: &MacroEnvironment) -> MacroResponse {
             )
         }
     };
+    if report.warnings().next().is_some() {
+        secrets.add_from_template(&response.fragment);
+        summary::log_warnings(&ids, &report, &secrets);
+    }
     RequestSummary::new(ids, &response, &report, started.elapsed()).log();
     response
 }

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::MacroResponse;
 use crate::report::{Change, Report, ResourceReport, Severity};
+use crate::secrets::Secrets;
 
 /// Resource types counted as functions.
 pub const FUNCTION_TYPES: &[&str] = &["AWS::Lambda::Function", "AWS::Serverless::Function"];
@@ -107,6 +108,20 @@ fn resources_of(report: &Report, severity: Severity) -> (usize, Vec<String>) {
         }
     }
     (count, ids)
+}
+
+/// Logs each warning on its own line (SPEC §12: warnings reach the macro's
+/// log): the request id, the resource, and the message with every secret of
+/// the request masked.
+pub fn log_warnings(ids: &EventIds, report: &Report, secrets: &Secrets) {
+    for warning in report.warnings() {
+        tracing::warn!(
+            request_id = %ids.request_id,
+            resource = %warning.resource.as_deref().unwrap_or(""),
+            message = %secrets.mask(&warning.message),
+            "transform warning"
+        );
+    }
 }
 
 impl RequestSummary {
