@@ -1,17 +1,329 @@
 //! Declarative log subscriptions to the Datadog Forwarder (SPEC §7).
+//!
+//! The reference macro calls the CloudWatch Logs API from inside the
+//! transform; here every subscription is an `AWS::Logs::SubscriptionFilter`
+//! of the template, so the transform stays pure, previewable, and its
+//! resources belong to the stack. For each instrumented function:
+//!
+//! 1. find the log group it writes to among the template's
+//!    `AWS::Logs::LogGroup`s: the one named by `LoggingConfig.LogGroup`, or
+//!    the one named `/aws/lambda/` + the function's name (however spelt);
+//! 2. none declared: declare `<Fn>LogGroup`, or, when `existingLogGroups`
+//!    says the group exists already, name it without declaring it;
+//! 3. add `<Fn>LogGroupSubscription`, unless a filter of the template already
+//!    sends that group to the same Forwarder.
 
-use serde_json::Value;
+pub mod name_expr;
+pub mod subscription;
+
+use serde_json::{Map, Value, json};
 
 use crate::config::Config;
-use crate::report::Report;
+use crate::report::{Change, Report};
+use crate::template::intrinsics::ref_target;
+use crate::template::resources::{resource_type, resources_mut, unique_logical_id};
+use name_expr::NameExpr;
+use subscription::{
+    LOG_GROUP_TYPE, LogGroupTarget, SUBSCRIPTION_FILTER_TYPE, condition_of, existing_filter,
+    new_filter,
+};
+
+/// The function types whose log groups are subscribed.
+const FUNCTION_TYPES: &[&str] = &["AWS::Lambda::Function", "AWS::Serverless::Function"];
 
 /// Subscribes the log group of each instrumented function (`function_ids`)
 /// to `forwarderArn`, declaring the log group when the template has none.
-/// Does nothing when `forwarderArn` is not set. (Not yet implemented.)
+/// Does nothing for a function whose configuration (global, or its own
+/// `Metadata.Datadog.Parameters`) has no `forwarderArn`.
 pub fn subscribe(
-    _fragment: &mut Value,
-    _function_ids: &[String],
-    _config: &Config,
-    _report: &mut Report,
+    fragment: &mut Value,
+    function_ids: &[String],
+    config: &Config,
+    report: &mut Report,
 ) {
+    let globals_log_group = fragment
+        .get("Globals")
+        .and_then(|g| g.get("Function"))
+        .and_then(|f| f.get("LoggingConfig"))
+        .and_then(|l| l.get("LogGroup"))
+        .cloned();
+    let Some(resources) = resources_mut(fragment) else {
+        return;
+    };
+    for id in function_ids {
+        let Some(function) = resources.get(id) else {
+            continue;
+        };
+        let Some(function_type) = resource_type(function)
+            .filter(|t| FUNCTION_TYPES.contains(t))
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let function_config = own_config(config, id, function);
+        let Some(destination) = function_config.forwarder_arn.clone() else {
+            continue;
+        };
+        let sam = function_type == "AWS::Serverless::Function";
+        let globals = if sam {
+            globals_log_group.as_ref()
+        } else {
+            None
+        };
+        let facts = FunctionFacts::read(id, function, globals);
+        let mut added = Vec::new();
+        let target = match find_declared_log_group(resources, &facts) {
+            Some(group) => LogGroupTarget::Declared(group),
+            None if function_config.existing_log_groups.contains(id) => {
+                LogGroupTarget::Named(facts.log_group_name())
+            }
+            None => {
+                let group_id = unique_logical_id(resources, &format!("{id}LogGroup"));
+                resources.insert(group_id.clone(), facts.new_log_group());
+                added.push((group_id.clone(), LOG_GROUP_TYPE));
+                LogGroupTarget::Declared(group_id)
+            }
+        };
+        if existing_filter(resources, &target, &destination).is_none() {
+            let condition = match &target {
+                LogGroupTarget::Declared(group) => resources
+                    .get(group)
+                    .and_then(condition_of)
+                    .or(facts.condition.as_ref()),
+                LogGroupTarget::Named(_) => facts.condition.as_ref(),
+            }
+            .cloned();
+            let filter = new_filter(resources, &target, &destination, condition.as_ref());
+            let filter_id = unique_logical_id(resources, &format!("{id}LogGroupSubscription"));
+            resources.insert(filter_id.clone(), filter);
+            added.push((filter_id, SUBSCRIPTION_FILTER_TYPE));
+        }
+        for (new_id, new_type) in added {
+            let change = Change::ResourceAdded {
+                logical_id: new_id.clone(),
+                resource_type: new_type.to_string(),
+            };
+            report.change(&new_id, new_type, change.clone());
+            report.change(id, &function_type, change);
+        }
+    }
+}
+
+/// The configuration of one function: the global one, with its
+/// `Metadata.Datadog.Parameters` over it. Problems with those were reported
+/// by the function pass already, so they are not reported twice.
+fn own_config(config: &Config, id: &str, function: &Value) -> Config {
+    match function
+        .get("Metadata")
+        .and_then(|m| m.get("Datadog"))
+        .and_then(|d| d.get("Parameters"))
+        .and_then(Value::as_object)
+    {
+        Some(overrides) => config.with_overrides(id, overrides, &mut Report::default()),
+        None => config.clone(),
+    }
+}
+
+/// What the pass needs to know about a function.
+struct FunctionFacts {
+    /// Its logical id.
+    id: String,
+    /// `FunctionName`, when given.
+    function_name: Option<Value>,
+    /// `LoggingConfig.LogGroup` (or, for SAM, from `Globals.Function`).
+    custom_log_group: Option<Value>,
+    /// Its `Condition`.
+    condition: Option<Value>,
+}
+
+impl FunctionFacts {
+    fn read(id: &str, function: &Value, globals_log_group: Option<&Value>) -> FunctionFacts {
+        let props = function.get("Properties");
+        FunctionFacts {
+            id: id.to_string(),
+            function_name: props.and_then(|p| p.get("FunctionName")).cloned(),
+            custom_log_group: props
+                .and_then(|p| p.get("LoggingConfig"))
+                .and_then(|l| l.get("LogGroup"))
+                .or(globals_log_group)
+                .cloned(),
+            condition: condition_of(function).cloned(),
+        }
+    }
+
+    /// The name of the group the function writes to, as the template can
+    /// write it: `LoggingConfig.LogGroup`, or `/aws/lambda/${Fn}` (a `Ref` to
+    /// a function is its name, generated or not).
+    fn log_group_name(&self) -> Value {
+        self.custom_log_group
+            .clone()
+            .unwrap_or_else(|| json!({"Fn::Sub": format!("/aws/lambda/${{{}}}", self.id)}))
+    }
+
+    /// Every spelling of the default log group's name this function may have.
+    fn default_names(&self) -> Vec<NameExpr> {
+        let mut names = vec![NameExpr::prefixed(
+            "/aws/lambda/",
+            NameExpr::reference(&self.id),
+        )];
+        if let Some(name) = self.function_name.as_ref().and_then(NameExpr::of) {
+            names.push(NameExpr::prefixed("/aws/lambda/", name));
+        }
+        names
+    }
+
+    /// The log group to declare for the function.
+    fn new_log_group(&self) -> Value {
+        let mut group = Map::new();
+        group.insert("Type".into(), json!(LOG_GROUP_TYPE));
+        if let Some(condition) = &self.condition {
+            group.insert("Condition".into(), condition.clone());
+        }
+        group.insert(
+            "Properties".into(),
+            json!({"LogGroupName": self.log_group_name()}),
+        );
+        Value::Object(group)
+    }
+}
+
+/// The logical id of the template's log group the function writes to.
+fn find_declared_log_group(
+    resources: &Map<String, Value>,
+    facts: &FunctionFacts,
+) -> Option<String> {
+    let log_groups = || {
+        resources
+            .iter()
+            .filter(|(_, r)| resource_type(r) == Some(LOG_GROUP_TYPE))
+    };
+    let name_of = |group: &Value| {
+        group
+            .get("Properties")
+            .and_then(|p| p.get("LogGroupName"))
+            .and_then(NameExpr::of)
+    };
+    if let Some(custom) = &facts.custom_log_group {
+        if let Some(target) = ref_target(custom)
+            && log_groups().any(|(id, _)| id == target)
+        {
+            return Some(target.to_string());
+        }
+        let wanted = NameExpr::of(custom)?;
+        return log_groups()
+            .find(|(_, g)| name_of(g).as_ref() == Some(&wanted))
+            .map(|(id, _)| id.clone());
+    }
+    let wanted = facts.default_names();
+    log_groups()
+        .find(|(_, g)| name_of(g).is_some_and(|n| wanted.contains(&n)))
+        .map(|(id, _)| id.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ConfigInputs, MacroEnvironment};
+
+    fn config(params: Value) -> Config {
+        let mut report = Report::default();
+        let c = Config::build(
+            ConfigInputs {
+                params: params.as_object().unwrap(),
+                fragment: &json!({}),
+                environment: &MacroEnvironment::default(),
+            },
+            &mut report,
+        );
+        assert!(!report.has_errors(), "{report:?}");
+        c
+    }
+
+    const FWD: &str = "arn:aws:lambda:us-east-1:123456789012:function:fwd";
+
+    fn run(template: Value, params: Value) -> (Value, Report) {
+        let mut t = template;
+        let ids = crate::template::resources::ids_of_types(&t, FUNCTION_TYPES);
+        let mut report = Report::default();
+        subscribe(&mut t, &ids, &config(params), &mut report);
+        (t, report)
+    }
+
+    #[test]
+    fn declares_a_group_when_none_is_declared_and_is_idempotent() {
+        let t = json!({"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {}}}});
+        let (out, report) = run(t, json!({"forwarderArn": FWD}));
+        let r = &out["Resources"];
+        assert_eq!(
+            r["FnLogGroup"]["Properties"]["LogGroupName"],
+            json!({"Fn::Sub": "/aws/lambda/${Fn}"})
+        );
+        assert_eq!(
+            r["FnLogGroupSubscription"]["DependsOn"],
+            json!("FnLogGroup")
+        );
+        assert_eq!(report.resources.len(), 3);
+        let (again, report) = run(out.clone(), json!({"forwarderArn": FWD}));
+        assert_eq!(again, out);
+        assert!(report.resources.is_empty());
+    }
+
+    #[test]
+    fn nothing_without_a_forwarder() {
+        let t = json!({"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {}}}});
+        let (out, _) = run(t.clone(), json!({}));
+        assert_eq!(out, t);
+    }
+
+    #[test]
+    fn per_function_metadata_overrides_apply() {
+        let t = json!({"Resources": {
+            "A": {"Type": "AWS::Lambda::Function", "Properties": {}},
+            "B": {"Type": "AWS::Lambda::Function", "Properties": {},
+                  "Metadata": {"Datadog": {"Parameters": {"existingLogGroups": true}}}},
+        }});
+        let (out, _) = run(t, json!({"forwarderArn": FWD}));
+        let r = out["Resources"].as_object().unwrap();
+        assert!(r.contains_key("ALogGroup"));
+        assert!(!r.contains_key("BLogGroup"));
+        assert_eq!(
+            r["BLogGroupSubscription"]["Properties"]["LogGroupName"],
+            json!({"Fn::Sub": "/aws/lambda/${B}"})
+        );
+    }
+
+    #[test]
+    fn new_ids_never_collide() {
+        let t = json!({"Resources": {
+            "Fn": {"Type": "AWS::Lambda::Function", "Properties": {}},
+            "FnLogGroup": {"Type": "AWS::SNS::Topic"},
+        }});
+        let (out, _) = run(t, json!({"forwarderArn": FWD}));
+        let r = &out["Resources"];
+        assert_eq!(r["FnLogGroup"], json!({"Type": "AWS::SNS::Topic"}));
+        assert_eq!(r["FnLogGroup2"]["Type"], json!(LOG_GROUP_TYPE));
+        assert_eq!(
+            r["FnLogGroupSubscription"]["DependsOn"],
+            json!("FnLogGroup2")
+        );
+    }
+
+    #[test]
+    fn shared_custom_log_group_gets_one_filter() {
+        let t = json!({"Resources": {
+            "A": {"Type": "AWS::Lambda::Function", "Properties": {"LoggingConfig": {"LogGroup": "/shared"}}},
+            "B": {"Type": "AWS::Lambda::Function", "Properties": {"LoggingConfig": {"LogGroup": "/shared"}}},
+        }});
+        let (out, _) = run(t, json!({"forwarderArn": FWD}));
+        let r = out["Resources"].as_object().unwrap();
+        let filters = r
+            .values()
+            .filter(|v| resource_type(v) == Some(SUBSCRIPTION_FILTER_TYPE))
+            .count();
+        assert_eq!(filters, 1);
+        assert_eq!(
+            r["ALogGroup"]["Properties"]["LogGroupName"],
+            json!("/shared")
+        );
+    }
 }

@@ -1,17 +1,251 @@
-//! Instrumentation of Step Functions state machines (SPEC §8).
+//! Instrumentation of Step Functions state machines (SPEC §8), when
+//! `stepFunctionForwarderArn` is set.
+//!
+//! For each `AWS::StepFunctions::StateMachine` and (**[beyond]**)
+//! `AWS::Serverless::StateMachine`, in this order:
+//!
+//! 1. [`logging`]: level `ALL` with execution data, a log group when there is
+//!    no destination, and the [`role`]'s permission to deliver logs to it;
+//! 2. [`logging::subscribe`]: the log group's subscription to the Forwarder;
+//! 3. [`tags`]: `service`, `env`, `version`, `tags`, the macro version and
+//!    `DD_TRACE_ENABLED`;
+//! 4. [`trace_context`]: the context object passed to the Lambda functions
+//!    and state machines it calls, in the [`definition`] however it is
+//!    written.
+//!
+//! A state machine listed in `exclude` or marked
+//! `Metadata: {Datadog: {Exclude: true}}` is left alone, and
+//! `Metadata.Datadog.Parameters` overrides parameters for one state machine,
+//! as for functions.
 
-use serde_json::Value;
+pub mod definition;
+pub mod logging;
+pub mod role;
+pub mod tags;
+pub mod trace_context;
+
+use serde_json::{Map, Value};
 
 use crate::StackContext;
 use crate::config::Config;
-use crate::report::Report;
+use crate::report::{Change, Report};
+use crate::template::resources::{ids_of_types, resource_type, resources_mut};
+use definition::Found;
+use trace_context::Outcome;
+
+/// The CloudFormation type of a state machine.
+pub const STATE_MACHINE_TYPE: &str = "AWS::StepFunctions::StateMachine";
+/// The SAM type of a state machine.
+pub const SAM_STATE_MACHINE_TYPE: &str = "AWS::Serverless::StateMachine";
+
+/// Where users read how to merge traces by hand.
+const TROUBLESHOOTING_URL: &str =
+    "https://docs.datadoghq.com/serverless/step_functions/troubleshooting/";
+
+/// Which resource type a state machine is: the property names differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// `AWS::StepFunctions::StateMachine`.
+    CloudFormation,
+    /// `AWS::Serverless::StateMachine`.
+    Sam,
+}
+
+impl Flavor {
+    /// The logging property: `LoggingConfiguration`, SAM `Logging`.
+    pub fn logging_key(self) -> &'static str {
+        match self {
+            Flavor::CloudFormation => "LoggingConfiguration",
+            Flavor::Sam => "Logging",
+        }
+    }
+
+    /// The role property: `RoleArn`, SAM `Role`.
+    pub fn role_key(self) -> &'static str {
+        match self {
+            Flavor::CloudFormation => "RoleArn",
+            Flavor::Sam => "Role",
+        }
+    }
+
+    /// Whether this is the SAM resource.
+    pub fn is_sam(self) -> bool {
+        self == Flavor::Sam
+    }
+}
+
+/// The state machine being instrumented.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    /// Its logical id.
+    pub id: String,
+    /// Its `Type`.
+    pub resource_type: String,
+    /// CloudFormation or SAM.
+    pub flavor: Flavor,
+    /// Its `Condition`, copied onto the resources added for it.
+    pub condition: Option<Value>,
+}
 
 /// Instruments every state machine of the fragment when
-/// `stepFunctionForwarderArn` is set. (Not yet implemented: unchanged.)
+/// `stepFunctionForwarderArn` is set (globally, or for that state machine
+/// through its `Metadata.Datadog.Parameters`).
 pub fn instrument(
-    _fragment: &mut Value,
-    _config: &Config,
+    fragment: &mut Value,
+    config: &Config,
     _context: &StackContext<'_>,
-    _report: &mut Report,
+    report: &mut Report,
 ) {
+    let ids = ids_of_types(fragment, &[STATE_MACHINE_TYPE, SAM_STATE_MACHINE_TYPE]);
+    let functions = ids_of_types(
+        fragment,
+        &["AWS::Lambda::Function", "AWS::Serverless::Function"],
+    );
+    let Some(resources) = resources_mut(fragment) else {
+        return;
+    };
+    for id in ids {
+        let Some(resource) = resources.get(&id) else {
+            continue;
+        };
+        let resource_type = resource_type(resource).unwrap_or_default().to_string();
+        let datadog = resource.get("Metadata").and_then(|m| m.get("Datadog"));
+        let overridden;
+        let own_config = match datadog
+            .and_then(|d| d.get("Parameters"))
+            .and_then(Value::as_object)
+        {
+            Some(overrides) => {
+                overridden = config.with_overrides(&id, overrides, report);
+                &overridden
+            }
+            None => config,
+        };
+        let Some(destination) = own_config.step_function_forwarder_arn.clone() else {
+            continue;
+        };
+        let excluded_by_metadata = datadog
+            .and_then(|d| d.get("Exclude"))
+            .is_some_and(|e| e == &Value::Bool(true) || e.as_str() == Some("true"));
+        if excluded_by_metadata || own_config.exclude.contains(&id) {
+            let reason = if excluded_by_metadata {
+                "Metadata.Datadog.Exclude is true"
+            } else {
+                "listed in the `exclude` parameter"
+            };
+            report.change(
+                &id,
+                &resource_type,
+                Change::Skipped {
+                    reason: reason.into(),
+                },
+            );
+            continue;
+        }
+        let Some(mut properties) = resource
+            .get("Properties")
+            .and_then(Value::as_object)
+            .cloned()
+        else {
+            report.warn(
+                Some(&id),
+                format!("State machine {id} has no Properties; it was left alone."),
+            );
+            continue;
+        };
+        let machine = Machine {
+            id: id.clone(),
+            flavor: if resource_type == SAM_STATE_MACHINE_TYPE {
+                Flavor::Sam
+            } else {
+                Flavor::CloudFormation
+            },
+            resource_type,
+            condition: resource.get("Condition").cloned(),
+        };
+        if let Some(target) = logging::set_up(
+            resources,
+            &machine,
+            &mut properties,
+            own_config.env.as_ref(),
+            report,
+        ) {
+            logging::subscribe(resources, &machine, &target, &destination, report);
+        }
+        tags::add(&mut properties, &machine, own_config, report);
+        merge_traces(&mut properties, &machine, &functions, report);
+        if let Some(resource) = resources.get_mut(&id).and_then(Value::as_object_mut) {
+            resource.insert("Properties".into(), Value::Object(properties));
+        }
+    }
+}
+
+/// Injects the trace context into the definition, writing it back in its
+/// own form when something changed. Nothing here is critical: a definition
+/// that cannot be edited is left alone with a warning.
+fn merge_traces(
+    properties: &mut Map<String, Value>,
+    machine: &Machine,
+    functions: &[String],
+    report: &mut Report,
+) {
+    let id = &machine.id;
+    let mut definition = match definition::read(properties) {
+        Found::Editable(definition) => definition,
+        Found::Missing => return,
+        Found::InS3(key) => {
+            report.warn(
+                Some(id),
+                format!(
+                    "State machine {id}: its definition is in S3 ({key}), which the macro cannot edit, so its traces will not be merged with those of the Lambda functions and state machines it calls; to merge them by hand, see {TROUBLESHOOTING_URL}."
+                ),
+            );
+            return;
+        }
+        Found::Unreadable(why) => {
+            report.warn(
+                Some(id),
+                format!(
+                    "State machine {id}: its definition was left alone because {why}; its traces will not be merged with those of the Lambda functions and state machines it calls."
+                ),
+            );
+            return;
+        }
+    };
+    let key = definition.key();
+    let resolver = trace_context::Resolver {
+        substitutions: properties
+            .get("DefinitionSubstitutions")
+            .and_then(Value::as_object),
+        functions: functions.to_vec(),
+        part_spellings: definition.part_spellings(),
+    };
+    let mut edited = false;
+    for visited in trace_context::inject(&mut definition.value, &resolver) {
+        match visited.outcome {
+            Outcome::Injected(detail) => {
+                edited = true;
+                report.change(
+                    id,
+                    &machine.resource_type,
+                    Change::DefinitionEdited {
+                        state: visited.path,
+                        detail: format!("{key}: {detail}"),
+                    },
+                );
+            }
+            Outcome::AlreadyDone => {}
+            Outcome::LeftAlone(reason) => report.warn(
+                Some(id),
+                format!(
+                    "State machine {id}: state \"{}\" was left alone because {reason}; its traces will not be merged with those of the {} it calls. To merge them by hand, see {TROUBLESHOOTING_URL}.",
+                    visited.path,
+                    visited.callee.downstream(),
+                ),
+            ),
+        }
+    }
+    if edited {
+        definition.write_back(properties);
+    }
 }

@@ -1,0 +1,244 @@
+//! Logging of a state machine to CloudWatch Logs and the log group's
+//! subscription to the Forwarder (SPEC §8 steps 1 and 2).
+
+use serde_json::{Map, Value, json};
+
+use super::{Machine, role};
+use crate::lambda::forwarder::subscription::{
+    LOG_GROUP_TYPE, LogGroupTarget, SUBSCRIPTION_FILTER_TYPE, existing_filter, new_filter,
+};
+use crate::report::{Change, Report};
+use crate::template::intrinsics::{get_att, is_intrinsic, make_get_att, single};
+use crate::template::resources::{resource_type, unique_logical_id};
+
+/// Days the logs of a log group the macro declares are kept.
+pub const RETENTION_IN_DAYS: u64 = 7;
+
+/// Sets the logging level to `ALL` with execution data, declares a log group
+/// when there is no destination (allowing the role to deliver to it), and
+/// returns the log group the state machine logs to, when it can be found.
+pub fn set_up(
+    resources: &mut Map<String, Value>,
+    machine: &Machine,
+    properties: &mut Map<String, Value>,
+    env: Option<&Value>,
+    report: &mut Report,
+) -> Option<LogGroupTarget> {
+    let key = machine.flavor.logging_key();
+    let logging = properties.entry(key).or_insert_with(|| json!({}));
+    let usable = !is_intrinsic(logging);
+    let Some(logging) = logging.as_object_mut().filter(|_| usable) else {
+        report.warn(
+            Some(&machine.id),
+            format!(
+                "State machine {}: its {key} is not a mapping (an intrinsic function?), so its logging was left alone and its logs are not sent to the Datadog Forwarder.",
+                machine.id
+            ),
+        );
+        return None;
+    };
+    let mut set = Vec::new();
+    if logging.get("Level") != Some(&json!("ALL")) {
+        logging.insert("Level".into(), json!("ALL"));
+        set.push(("Level", json!("ALL")));
+    }
+    let include = logging.get("IncludeExecutionData");
+    if include != Some(&json!(true)) && include != Some(&json!("true")) {
+        logging.insert("IncludeExecutionData".into(), json!(true));
+        set.push(("IncludeExecutionData", json!(true)));
+    }
+    let has_destination = match logging.get("Destinations") {
+        None => false,
+        Some(Value::Array(list)) => !list.is_empty(),
+        Some(_) => true,
+    };
+    let target = if has_destination {
+        let found = logging
+            .get("Destinations")
+            .and_then(|d| d.get(0))
+            .and_then(|d| d.get("CloudWatchLogsLogGroup"))
+            .and_then(|g| g.get("LogGroupArn"))
+            .and_then(|arn| log_group_of_arn(resources, arn));
+        if found.is_none() {
+            report.warn(
+                Some(&machine.id),
+                format!(
+                    "State machine {}: the log group of its {key}.Destinations is neither Fn::GetAtt [LOG_GROUP, Arn] of a log group of this template nor a log group ARN, so it was not subscribed to the Datadog Forwarder; subscribe it by hand.",
+                    machine.id
+                ),
+            );
+        }
+        found
+    } else {
+        None
+    };
+    for (property, value) in set {
+        report.change(
+            &machine.id,
+            &machine.resource_type,
+            Change::PropertySet {
+                property: format!("{key}.{property}"),
+                value,
+            },
+        );
+    }
+    if has_destination {
+        return target;
+    }
+    if !role::grant_log_delivery(resources, machine, properties, report) {
+        return None;
+    }
+    let group_id = unique_logical_id(resources, &format!("{}LogGroup", machine.id));
+    let mut group = Map::new();
+    group.insert("Type".into(), json!(LOG_GROUP_TYPE));
+    if let Some(condition) = &machine.condition {
+        group.insert("Condition".into(), condition.clone());
+    }
+    group.insert(
+        "Properties".into(),
+        json!({
+            "LogGroupName": log_group_name(&machine.id, env),
+            "RetentionInDays": RETENTION_IN_DAYS,
+        }),
+    );
+    resources.insert(group_id.clone(), Value::Object(group));
+    let destinations =
+        json!([{"CloudWatchLogsLogGroup": {"LogGroupArn": make_get_att(&group_id, "Arn")}}]);
+    if let Some(logging) = properties.get_mut(key).and_then(Value::as_object_mut) {
+        logging.insert("Destinations".into(), destinations.clone());
+    }
+    let added = Change::ResourceAdded {
+        logical_id: group_id.clone(),
+        resource_type: LOG_GROUP_TYPE.into(),
+    };
+    report.change(&group_id, LOG_GROUP_TYPE, added.clone());
+    report.change(&machine.id, &machine.resource_type, added);
+    report.change(
+        &machine.id,
+        &machine.resource_type,
+        Change::PropertySet {
+            property: format!("{key}.Destinations"),
+            value: destinations,
+        },
+    );
+    Some(LogGroupTarget::Declared(group_id))
+}
+
+/// `/aws/vendedlogs/states/<StateMachine>-Logs`, plus `-<env>` when `env` is set.
+fn log_group_name(id: &str, env: Option<&Value>) -> Value {
+    let base = format!("/aws/vendedlogs/states/{id}-Logs");
+    match env {
+        None => json!(base),
+        Some(Value::String(env)) => json!(format!("{base}-{env}")),
+        Some(intrinsic) => json!({"Fn::Join": ["", [format!("{base}-"), intrinsic]]}),
+    }
+}
+
+/// The log group a destination ARN designates: `Fn::GetAtt [G, Arn]` of a
+/// log group of the template, or an ARN (literal or `Fn::Sub`) naming it.
+fn log_group_of_arn(resources: &Map<String, Value>, arn: &Value) -> Option<LogGroupTarget> {
+    if let Some((id, "Arn")) = get_att(arn) {
+        return (resources.get(id).and_then(resource_type) == Some(LOG_GROUP_TYPE))
+            .then(|| LogGroupTarget::Declared(id.to_string()));
+    }
+    let name_in = |text: &str| -> Option<String> {
+        let (_, rest) = text.split_once(":log-group:")?;
+        let name = rest.strip_suffix(":*").unwrap_or(rest);
+        (!name.is_empty() && !name.contains(':')).then(|| name.to_string())
+    };
+    match arn {
+        Value::String(text) => name_in(text).map(|n| LogGroupTarget::Named(json!(n))),
+        _ => match single(arn, "Fn::Sub")? {
+            Value::String(text) => {
+                let name = name_in(text)?;
+                Some(LogGroupTarget::Named(if name.contains("${") {
+                    json!({"Fn::Sub": name})
+                } else {
+                    json!(name)
+                }))
+            }
+            _ => None,
+        },
+    }
+}
+
+/// Adds `<StateMachine>LogGroupDatadogSubscriptionFilter`, unless a filter
+/// already sends the group to the same destination.
+pub fn subscribe(
+    resources: &mut Map<String, Value>,
+    machine: &Machine,
+    target: &LogGroupTarget,
+    destination: &Value,
+    report: &mut Report,
+) {
+    if existing_filter(resources, target, destination).is_some() {
+        return;
+    }
+    let condition = match target {
+        LogGroupTarget::Declared(group) => resources
+            .get(group)
+            .and_then(|g| g.get("Condition"))
+            .or(machine.condition.as_ref()),
+        LogGroupTarget::Named(_) => machine.condition.as_ref(),
+    }
+    .cloned();
+    let filter = new_filter(resources, target, destination, condition.as_ref());
+    let filter_id = unique_logical_id(
+        resources,
+        &format!("{}LogGroupDatadogSubscriptionFilter", machine.id),
+    );
+    resources.insert(filter_id.clone(), filter);
+    let added = Change::ResourceAdded {
+        logical_id: filter_id.clone(),
+        resource_type: SUBSCRIPTION_FILTER_TYPE.into(),
+    };
+    report.change(&filter_id, SUBSCRIPTION_FILTER_TYPE, added.clone());
+    report.change(&machine.id, &machine.resource_type, added);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_group_names() {
+        assert_eq!(
+            log_group_name("M", None),
+            json!("/aws/vendedlogs/states/M-Logs")
+        );
+        assert_eq!(
+            log_group_name("M", Some(&json!("prod"))),
+            json!("/aws/vendedlogs/states/M-Logs-prod")
+        );
+        assert_eq!(
+            log_group_name("M", Some(&json!({"Ref": "Stage"}))),
+            json!({"Fn::Join": ["", ["/aws/vendedlogs/states/M-Logs-", {"Ref": "Stage"}]]})
+        );
+    }
+
+    #[test]
+    fn destinations_by_arn() {
+        let r = json!({"G": {"Type": LOG_GROUP_TYPE}, "T": {"Type": "AWS::SNS::Topic"}});
+        let r = r.as_object().unwrap();
+        assert_eq!(
+            log_group_of_arn(r, &json!({"Fn::GetAtt": "G.Arn"})),
+            Some(LogGroupTarget::Declared("G".into()))
+        );
+        assert_eq!(
+            log_group_of_arn(r, &json!({"Fn::GetAtt": ["T", "Arn"]})),
+            None
+        );
+        assert_eq!(
+            log_group_of_arn(r, &json!("arn:aws:logs:us-east-1:1:log-group:/x/y:*")),
+            Some(LogGroupTarget::Named(json!("/x/y")))
+        );
+        assert_eq!(
+            log_group_of_arn(
+                r,
+                &json!({"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/s/${Stage}:*"})
+            ),
+            Some(LogGroupTarget::Named(json!({"Fn::Sub": "/s/${Stage}"})))
+        );
+        assert_eq!(log_group_of_arn(r, &json!({"Ref": "P"})), None);
+    }
+}

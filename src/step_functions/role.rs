@@ -1,0 +1,246 @@
+//! The state machine's role: allowing it to deliver logs to the log group
+//! the macro declares (SPEC §8 step 1).
+//!
+//! The role is found from `RoleArn` (SAM: `Role`) written as
+//! `Fn::GetAtt [Role, Arn]` (list or dotted) or `Fn::Sub "${Role.Arn}"`, and
+//! gets a policy `<StateMachine>LogPolicy`. Without a role, one is created
+//! (CloudFormation) or, for SAM, the statement goes into `Policies` and SAM
+//! puts it in the role it generates. A role the macro cannot edit (a plain
+//! ARN, a parameter, an import) is an error: deploying would fail later
+//! with a less clear message.
+
+use serde_json::{Map, Value, json};
+
+use super::Machine;
+use crate::lambda::forwarder::name_expr::NameExpr;
+use crate::report::{Change, Report};
+use crate::template::intrinsics::{fn_if_branches, is_intrinsic, make_get_att};
+use crate::template::resources::{resource_type, unique_logical_id};
+
+/// What Step Functions needs to deliver logs to CloudWatch Logs (AWS's
+/// documented policy for state machine logging).
+pub const LOG_DELIVERY_ACTIONS: &[&str] = &[
+    "logs:CreateLogDelivery",
+    "logs:CreateLogStream",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutLogEvents",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+];
+
+const ROLE_TYPE: &str = "AWS::IAM::Role";
+
+fn statement() -> Value {
+    json!({"Effect": "Allow", "Action": LOG_DELIVERY_ACTIONS, "Resource": "*"})
+}
+
+fn policy_document() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [statement()]})
+}
+
+fn iam_change(role: &str) -> Change {
+    Change::IamStatement {
+        role: role.to_string(),
+        actions: LOG_DELIVERY_ACTIONS.iter().map(|a| a.to_string()).collect(),
+        resources: vec![json!("*")],
+    }
+}
+
+/// Gives the state machine's role the log-delivery actions. Returns false
+/// (with an error recorded) when it cannot.
+pub fn grant_log_delivery(
+    resources: &mut Map<String, Value>,
+    machine: &Machine,
+    properties: &mut Map<String, Value>,
+    report: &mut Report,
+) -> bool {
+    let role_key = machine.flavor.role_key();
+    let Some(role) = properties.get(role_key) else {
+        return if machine.flavor.is_sam() {
+            add_to_sam_policies(machine, properties, report)
+        } else {
+            create_role(resources, machine, properties, report);
+            true
+        };
+    };
+    let roles = match template_roles(resources, role) {
+        Ok(roles) => roles,
+        Err(what) => {
+            report.error(
+                Some(&machine.id),
+                format!(
+                    "State machine {id}: its {role_key} is {what}, so the macro cannot allow that role to deliver logs to the log group it adds for the Datadog Forwarder. Declare the role in this template and set {role_key} to {{\"Fn::GetAtt\": [ROLE, \"Arn\"]}}; or give {id} a {logging}.Destinations log group of your own (with a role allowed to deliver logs to it); or leave {id} alone with the `exclude` parameter or `Metadata: {{Datadog: {{Exclude: true}}}}`.",
+                    id = machine.id,
+                    logging = machine.flavor.logging_key(),
+                ),
+            );
+            return false;
+        }
+    };
+    for role_id in roles {
+        if let Err(why) = add_role_policy(resources, &role_id, machine) {
+            report.error(
+                Some(&machine.id),
+                format!(
+                    "State machine {}: the macro cannot add the policy {}LogPolicy to its role {role_id}: {why}. Write the role's Policies as a list.",
+                    machine.id, machine.id
+                ),
+            );
+            return false;
+        }
+        report.change(&role_id, ROLE_TYPE, iam_change(&role_id));
+    }
+    true
+}
+
+/// The logical ids of the template's roles a role ARN refers to, or a
+/// description of what it is instead.
+fn template_roles(resources: &Map<String, Value>, role: &Value) -> Result<Vec<String>, String> {
+    if let Some((a, b)) = fn_if_branches(role) {
+        let mut roles = template_roles(resources, a)?;
+        roles.extend(template_roles(resources, b)?);
+        roles.dedup();
+        return Ok(roles);
+    }
+    if let Some(text) = role.as_str() {
+        return Err(format!("the plain ARN string \"{text}\""));
+    }
+    match NameExpr::of(role).as_ref().and_then(NameExpr::as_get_att) {
+        Some((id, "Arn")) if resources.get(id).and_then(resource_type) == Some(ROLE_TYPE) => {
+            Ok(vec![id.to_string()])
+        }
+        Some((id, _)) => Err(format!(
+            "not the Arn of an AWS::IAM::Role of this template (it refers to {id})"
+        )),
+        None => Err(match crate::template::intrinsics::intrinsic_name(role) {
+            Some("Ref") => format!(
+                "{{\"Ref\": \"{}\"}}, a role outside this template",
+                crate::template::intrinsics::ref_target(role).unwrap_or_default()
+            ),
+            Some(name) => format!("an {name} expression, not the Arn of a role of this template"),
+            None => "not an ARN".into(),
+        }),
+    }
+}
+
+/// Adds `<StateMachine>LogPolicy` to a role's inline policies, unless a
+/// policy of that name is there already.
+fn add_role_policy(
+    resources: &mut Map<String, Value>,
+    role_id: &str,
+    machine: &Machine,
+) -> Result<(), String> {
+    let policy_name = format!("{}LogPolicy", machine.id);
+    let role = resources
+        .get_mut(role_id)
+        .and_then(Value::as_object_mut)
+        .ok_or("it is not a mapping")?;
+    let properties = role
+        .entry("Properties")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .ok_or("its Properties is not a mapping")?;
+    let policies = properties
+        .entry("Policies")
+        .or_insert_with(|| json!([]))
+        .as_array_mut()
+        .ok_or("its Policies is not a list")?;
+    if !policies
+        .iter()
+        .any(|p| p.get("PolicyName").and_then(Value::as_str) == Some(&policy_name))
+    {
+        policies.push(json!({"PolicyName": policy_name, "PolicyDocument": policy_document()}));
+    }
+    Ok(())
+}
+
+/// Creates `<StateMachine>Role`, assumable by Step Functions, with the log
+/// policy, and points the state machine at it.
+fn create_role(
+    resources: &mut Map<String, Value>,
+    machine: &Machine,
+    properties: &mut Map<String, Value>,
+    report: &mut Report,
+) {
+    let role_id = unique_logical_id(resources, &format!("{}Role", machine.id));
+    let mut role = Map::new();
+    role.insert("Type".into(), json!(ROLE_TYPE));
+    if let Some(condition) = &machine.condition {
+        role.insert("Condition".into(), condition.clone());
+    }
+    role.insert(
+        "Properties".into(),
+        json!({
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"Service": "states.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }],
+            },
+            "Policies": [{"PolicyName": format!("{}LogPolicy", machine.id), "PolicyDocument": policy_document()}],
+        }),
+    );
+    resources.insert(role_id.clone(), Value::Object(role));
+    let arn = make_get_att(&role_id, "Arn");
+    properties.insert(machine.flavor.role_key().into(), arn.clone());
+    let added = Change::ResourceAdded {
+        logical_id: role_id.clone(),
+        resource_type: ROLE_TYPE.into(),
+    };
+    report.change(&role_id, ROLE_TYPE, added.clone());
+    report.change(&role_id, ROLE_TYPE, iam_change(&role_id));
+    report.change(&machine.id, &machine.resource_type, added);
+    report.change(
+        &machine.id,
+        &machine.resource_type,
+        Change::PropertySet {
+            property: machine.flavor.role_key().into(),
+            value: arn,
+        },
+    );
+}
+
+/// SAM without `Role`: the statement goes into `Policies`, which SAM puts in
+/// the role it generates.
+fn add_to_sam_policies(
+    machine: &Machine,
+    properties: &mut Map<String, Value>,
+    report: &mut Report,
+) -> bool {
+    let document = policy_document();
+    let policies = properties.entry("Policies").or_insert_with(|| json!([]));
+    match policies {
+        Value::Array(list) => {
+            if list.contains(&document) {
+                return true;
+            }
+            list.push(document);
+        }
+        other if is_intrinsic(other) => {
+            report.error(
+                Some(&machine.id),
+                format!(
+                    "State machine {}: its Policies is an intrinsic function, so the macro cannot add the log-delivery permissions its logging needs; write Policies as a list.",
+                    machine.id
+                ),
+            );
+            return false;
+        }
+        other => {
+            let single = other.take();
+            *other = json!([single, document]);
+        }
+    }
+    report.change(
+        &machine.id,
+        &machine.resource_type,
+        iam_change(&format!("{}Role (generated by SAM)", machine.id)),
+    );
+    true
+}
