@@ -1,82 +1,95 @@
-//! The Step Functions pass and the Forwarder subscriptions over the SAM
-//! translator corpus (`../shared/corpus/sam-translator/output`: real
-//! CloudFormation as a macro listed after the SAM transform receives it).
+//! Step Functions instrumentation and Forwarder subscriptions over the SAM
+//! translator corpus (`output/`: real CloudFormation as a macro listed after
+//! the SAM transform receives it; `input/`: the SAM templates).
 //!
-//! For every output with a state machine, with `stepFunctionForwarderArn`
-//! (and tags) set, and for the outputs with a function, with `forwarderArn`
-//! set (through `lambda::forwarder::subscribe` with every function, until
-//! the function pass hands over its ids):
-//!
-//! - the transform succeeds, except where a state machine that needs a
-//!   log group has a role outside the template (SPEC §8: an error naming
-//!   it, checked here);
-//! - it is idempotent;
-//! - only the state machines, their roles and the added resources change;
-//! - every rewritten definition carries the context where SPEC §8 says;
-//! - `cfn-lint` finds nothing on the output that it did not find on the
-//!   input (compared by rule and path; cfn-lint runs once over all inputs
-//!   and once over all outputs).
-//!
-//! cfn-lint comes from `$DD_MACRO_VENV/bin`, else `<repo>/.venv/bin`, else
-//! PATH; the test fails with a clear message when it is missing.
+//! - The 65 outputs with a state machine, with `stepFunctionForwarderArn`
+//!   (and tags): the transform succeeds, except where a state machine that
+//!   needs a log group has a role outside the template (SPEC §8: an error
+//!   naming it, checked here); it is idempotent; only the state machines,
+//!   their roles and the added resources change; every definition
+//!   round-trips through the macro's reading, and every rewritten one
+//!   carries the context where SPEC §8 says.
+//! - The 419 outputs with a function, with `forwarderArn`: success (or the
+//!   function pass's own all-or-nothing refusals), idempotence, only
+//!   functions, roles and added log groups / filters change, and every
+//!   instrumented function's log group is subscribed.
+//! - cfn-lint finds nothing on those outputs that it did not find on the
+//!   inputs (by rule and path; one cfn-lint run over all inputs, one over
+//!   all outputs; for the functions: those with log groups, filters,
+//!   `LoggingConfig`, names or conditions of their own and every tenth
+//!   other; all of them in an ignored test).
+//! - The SAM inputs with an `AWS::Serverless::StateMachine`, instrumented
+//!   as SAM and then translated by aws-sam-translator, give the same state
+//!   machines, log groups, filters and role permissions as the translated
+//!   templates instrumented (SPEC §1 [beyond]).
 
+mod common;
 mod stepfn_support;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use dd_serverless_macro::config::{Config, ConfigInputs};
-use dd_serverless_macro::lambda::forwarder::subscribe;
-use dd_serverless_macro::report::Report;
+use dd_serverless_macro::dry_run;
+use dd_serverless_macro::report::Change;
 use dd_serverless_macro::step_functions::definition::{self, Found};
-use dd_serverless_macro::template::intrinsics::get_att;
-use dd_serverless_macro::template::resources::ids_of_types;
-use dd_serverless_macro::{MacroEnvironment, MacroRequest};
+use dd_serverless_macro::template::{self, intrinsics::get_att, resources::ids_of_types};
+use dd_serverless_macro::{MacroRequest, Transformed};
 use serde_json::{Map, Value, json};
-use stepfn_support::*;
+use stepfn_support::{assert_context_injected, assert_idempotent, assert_untouched, run};
 
 const FORWARDER: &str = "arn:aws:lambda:us-east-1:123456789012:function:DatadogForwarder";
 const STATE_MACHINE: &str = "AWS::StepFunctions::StateMachine";
-
-/// The corpus outputs: `../shared/corpus/sam-translator/output` beside the
-/// repository, or under `$DD_MACRO_CORPUS`.
-fn corpus_dir() -> PathBuf {
-    let root = std::env::var_os("DD_MACRO_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/sam-translator")
-        });
-    let dir = root.join("output");
-    assert!(
-        dir.is_dir(),
-        "the SAM corpus is missing at {} (set DD_MACRO_CORPUS to its folder)",
-        dir.display()
-    );
-    dir
-}
-
-/// Corpus outputs holding a resource of this type, sorted.
-fn corpus_with(resource_type: &str) -> Vec<(PathBuf, Value)> {
-    let dir = corpus_dir();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("corpus {}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-            (p, v)
-        })
-        .filter(|(_, v)| !ids_of_types(v, &[resource_type]).is_empty())
-        .collect()
-}
+const SAM_STATE_MACHINE: &str = "AWS::Serverless::StateMachine";
+const FUNCTION: &str = "AWS::Lambda::Function";
 
 fn stem(path: &Path) -> String {
     path.file_stem().unwrap().to_string_lossy().into_owned()
+}
+
+/// Corpus outputs declaring a resource of this type, with their content.
+fn outputs_with(resource_type: &str) -> Vec<(PathBuf, Value)> {
+    common::corpus_files("output")
+        .into_iter()
+        .map(|p| {
+            let v = common::read_json(&p);
+            (p, v)
+        })
+        .filter(|(_, v)| common::has_type(v, &[resource_type]))
+        .collect()
+}
+
+fn request(fragment: Value, params: Value) -> MacroRequest {
+    MacroRequest {
+        region: "us-east-1".into(),
+        account_id: "123456789012".into(),
+        fragment,
+        transform_id: "123456789012::DatadogServerless".into(),
+        params: params.as_object().unwrap().clone(),
+        request_id: "corpus".into(),
+        template_parameter_values: Map::new(),
+    }
+}
+
+fn state_machine_params() -> Value {
+    json!({
+        "stepFunctionForwarderArn": FORWARDER,
+        "service": "corpus",
+        "env": "test",
+        "version": "1.0",
+        "tags": "team:serverless,tier:2",
+    })
+}
+
+/// The logical id of the role a role ARN names (`Fn::GetAtt [R, Arn]`,
+/// dotted, or `Fn::Sub "${R.Arn}"`), if it names one.
+fn role_id(role: &Value) -> Option<&str> {
+    match get_att(role) {
+        Some((r, "Arn")) => Some(r),
+        _ => role["Fn::Sub"]
+            .as_str()?
+            .strip_prefix("${")?
+            .strip_suffix(".Arn}"),
+    }
 }
 
 /// The state machines that need a log group (no destination) and whose
@@ -94,54 +107,18 @@ fn machines_with_outside_roles(template: &Value) -> Vec<String> {
             let has_destination = props["LoggingConfiguration"]["Destinations"]
                 .as_array()
                 .is_some_and(|d| !d.is_empty());
-            let role_ok = match props.get("RoleArn") {
-                None => true,
-                Some(role) => match get_att(role) {
-                    Some((r, "Arn")) => is_role(r),
-                    _ => role["Fn::Sub"]
-                        .as_str()
-                        .and_then(|s| s.strip_prefix("${")?.strip_suffix(".Arn}"))
-                        .is_some_and(is_role),
-                },
-            };
+            let role_ok = props
+                .get("RoleArn")
+                .is_none_or(|role| role_id(role).is_some_and(is_role));
             !has_destination && !role_ok
         })
         .collect()
 }
 
-/// The resources a state machine run may change: the state machines and
-/// the roles they name.
-fn may_change(template: &Value) -> BTreeSet<String> {
-    let resources = template["Resources"].as_object().unwrap();
-    let mut ids = BTreeSet::new();
-    for id in ids_of_types(template, &[STATE_MACHINE]) {
-        if let Some(role) = resources[&id]
-            .get("Properties")
-            .and_then(|p| p.get("RoleArn"))
-        {
-            if let Some((r, _)) = get_att(role) {
-                ids.insert(r.to_string());
-            }
-            if let Some(s) = role["Fn::Sub"].as_str()
-                && let Some(r) = s.strip_prefix("${").and_then(|s| s.strip_suffix(".Arn}"))
-            {
-                ids.insert(r.to_string());
-            }
-        }
-        ids.insert(id);
-    }
-    ids
-}
-
-fn assert_only_expected_changes(
-    name: &str,
-    input: &Value,
-    output: &Value,
-    allowed: &BTreeSet<String>,
-) {
-    let before = input["Resources"].as_object().unwrap();
+/// Resources of `input` outside `allowed` are byte for byte the same.
+fn assert_only(name: &str, input: &Value, output: &Value, allowed: &BTreeSet<String>) {
     let after = output["Resources"].as_object().unwrap();
-    for (id, resource) in before {
+    for (id, resource) in input["Resources"].as_object().unwrap() {
         if !allowed.contains(id) {
             assert_eq!(
                 serde_json::to_string(&after[id]).unwrap(),
@@ -152,85 +129,34 @@ fn assert_only_expected_changes(
     }
 }
 
-// --- cfn-lint --------------------------------------------------------------
-
-/// A tool of the Python environment the test script prepares.
-fn python_tool(name: &str) -> PathBuf {
-    let candidates = std::env::var_os("DD_MACRO_VENV")
-        .map(|v| PathBuf::from(v).join("bin"))
-        .into_iter()
-        .chain([Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin")]);
-    for dir in candidates {
-        let path = dir.join(name);
-        if path.exists() {
-            return path;
+/// Resources of one of the given types, and the roles they name in `key`.
+fn with_roles(template: &Value, types: &[&str], key: &str) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    for id in ids_of_types(template, types) {
+        if let Some(r) = role_id(&template["Resources"][&id]["Properties"][key]) {
+            ids.insert(r.to_string());
         }
+        ids.insert(id);
     }
-    PathBuf::from(name)
+    ids
 }
 
-/// Findings per file, as (rule, path) pairs: independent of line numbers,
-/// so that findings before and after a transform can be compared.
-type Findings = BTreeMap<PathBuf, BTreeSet<(String, String)>>;
-
-/// Runs cfn-lint once over all the files.
-fn lint(files: &[PathBuf]) -> Findings {
-    let helper = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/py/lint_many.py");
-    let mut findings: Findings = files.iter().map(|f| (f.clone(), BTreeSet::new())).collect();
-    if helper.exists() {
-        let python = python_tool("python3");
-        let output = Command::new(&python)
-            .arg(&helper)
-            .args(["--jobs", "2"])
-            .args(files)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {} (set DD_MACRO_VENV): {e}", python.display()));
-        assert!(
-            output.status.success(),
-            "lint_many.py failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let map: Map<String, Value> = serde_json::from_slice(&output.stdout).unwrap();
-        for (file, items) in map {
-            let entry = findings.entry(PathBuf::from(file)).or_default();
-            for item in items.as_array().unwrap() {
-                entry.insert((
-                    item["rule"].as_str().unwrap().to_string(),
-                    item["path"].to_string(),
-                ));
-            }
+/// Every definition, read for editing and written back unedited, is what
+/// it was (formatting included).
+fn assert_definitions_round_trip(name: &str, template: &Value) {
+    for id in ids_of_types(template, &[STATE_MACHINE, SAM_STATE_MACHINE]) {
+        let Some(props) = template["Resources"][&id]["Properties"].as_object() else {
+            continue;
+        };
+        if let Found::Editable(definition) = definition::read(props) {
+            let mut copy = props.clone();
+            definition.write_back(&mut copy);
+            assert_eq!(&copy, props, "{name}: {id}'s definition did not round-trip");
         }
-        return findings;
     }
-    let cfn_lint = python_tool("cfn-lint");
-    let output = Command::new(&cfn_lint)
-        .args(["--format", "json", "--regions", "us-east-1", "--"])
-        .args(files)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cfn-lint is needed for this test and could not be run ({}: {e}); install it (scripts/test does) or set DD_MACRO_VENV",
-                cfn_lint.display()
-            )
-        });
-    let code = output.status.code().unwrap_or(-1);
-    assert!(
-        code >= 0 && code & !(2 | 4 | 8) == 0,
-        "cfn-lint failed ({code}): {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let items: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap_or_default();
-    for item in items {
-        let file = PathBuf::from(item["Filename"].as_str().unwrap());
-        findings.entry(file).or_default().insert((
-            item["Rule"]["Id"].as_str().unwrap().to_string(),
-            item["Location"]["Path"].to_string(),
-        ));
-    }
-    findings
 }
 
-/// One template checked by cfn-lint before and after.
+/// One template to lint before and after.
 struct LintPair {
     name: String,
     input: PathBuf,
@@ -245,8 +171,8 @@ fn assert_nothing_new(pairs: &[LintPair]) {
         .into_iter()
         .collect();
     let outputs: Vec<PathBuf> = pairs.iter().map(|p| p.output.clone()).collect();
-    let before = lint(&inputs);
-    let after = lint(&outputs);
+    let before = common::lint(&inputs);
+    let after = common::lint(&outputs);
     assert!(
         before.values().any(|f| !f.is_empty()),
         "cfn-lint found nothing at all on the corpus inputs, which have known findings: is it working?"
@@ -267,43 +193,21 @@ fn assert_nothing_new(pairs: &[LintPair]) {
     );
 }
 
-fn write(path: &Path, value: &Value) {
-    std::fs::write(path, serde_json::to_string_pretty(value).unwrap()).unwrap();
-}
+// --- state machines ----------------------------------------------------------
 
-// --- the passes -------------------------------------------------------------
-
-fn state_machine_request(fragment: Value) -> MacroRequest {
-    MacroRequest {
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-        fragment,
-        transform_id: "123456789012::DatadogServerless".into(),
-        params: json!({
-            "stepFunctionForwarderArn": FORWARDER,
-            "service": "corpus",
-            "env": "test",
-            "version": "1.0",
-            "tags": "team:serverless,tier:2",
-        })
-        .as_object()
-        .unwrap()
-        .clone(),
-        request_id: "corpus".into(),
-        template_parameter_values: Map::new(),
-    }
-}
-
-/// Runs the state machine pass over the corpus; returns the templates to lint.
 fn check_state_machines(scratch: &Path) -> Vec<LintPair> {
-    let corpus = corpus_with(STATE_MACHINE);
+    let corpus = outputs_with(STATE_MACHINE);
     assert_eq!(corpus.len(), 65, "corpus outputs with a state machine");
     let mut pairs = Vec::new();
     let (mut refused, mut checked_states) = (0, 0);
     for (path, input) in corpus {
         let name = stem(&path);
         assert_definitions_round_trip(&name, &input);
-        let request = state_machine_request(input.clone());
+        // The functions are the function pass's business (its own corpus
+        // test): excluded here, so that what changes is this pass's doing.
+        let mut params = state_machine_params();
+        params["exclude"] = json!(ids_of_types(&input, &[FUNCTION]));
+        let request = request(input.clone(), params);
         let out = run(&request);
         let outside = machines_with_outside_roles(&input);
         if !outside.is_empty() {
@@ -326,11 +230,12 @@ fn check_state_machines(scratch: &Path) -> Vec<LintPair> {
             out.report.diagnostics
         );
         assert_untouched(&name, &input, &out.fragment, &out.report);
-        assert_only_expected_changes(&name, &input, &out.fragment, &may_change(&input));
+        let machines = with_roles(&input, &[STATE_MACHINE], "RoleArn");
+        assert_only(&name, &input, &out.fragment, &machines);
         assert_idempotent(&name, &request, &out.fragment);
         checked_states += assert_context_injected(&name, &out.fragment, &out.report);
         let output = scratch.join(format!("sfn-{name}.json"));
-        write(&output, &out.fragment);
+        common::write_json(&output, &out.fragment);
         pairs.push(LintPair {
             name,
             input: path,
@@ -338,7 +243,7 @@ fn check_state_machines(scratch: &Path) -> Vec<LintPair> {
         });
     }
     // 22 state machines have a role outside the template (an ARN string or
-    // Fn::Sub, as SAM writes `Role: arn:...`) and no log destination.
+    // an Fn::Sub ARN, as SAM writes `Role: arn:...`) and no log destination.
     assert_eq!(refused, 22);
     // The states of accepted templates that call a Lambda function or a
     // state machine with Parameters (through DefinitionSubstitutions):
@@ -348,87 +253,96 @@ fn check_state_machines(scratch: &Path) -> Vec<LintPair> {
     pairs
 }
 
-/// Every definition, read for editing and written back unedited, is what
-/// it was: the macro's reading loses nothing (formatting included), even
-/// where it writes back only after an edit.
-fn assert_definitions_round_trip(name: &str, template: &Value) {
-    for id in ids_of_types(template, &[STATE_MACHINE]) {
-        let Some(props) = template["Resources"][&id]["Properties"].as_object() else {
-            continue;
-        };
-        if let Found::Editable(definition) = definition::read(props) {
-            let mut copy = props.clone();
-            definition.write_back(&mut copy);
-            assert_eq!(&copy, props, "{name}: {id}'s definition did not round-trip");
-        }
-    }
-}
+// --- functions ---------------------------------------------------------------
 
-/// `subscribe` with every function of the template.
-fn forwarder_run(fragment: &Value) -> (Value, Report) {
-    let params = json!({"forwarderArn": FORWARDER});
-    let mut report = Report::default();
-    let config = Config::build(
-        ConfigInputs {
-            params: params.as_object().unwrap(),
-            fragment,
-            environment: &MacroEnvironment::default(),
-        },
-        &mut report,
-    );
-    let ids = ids_of_types(
-        fragment,
-        &["AWS::Lambda::Function", "AWS::Serverless::Function"],
-    );
-    let mut out = fragment.clone();
-    subscribe(&mut out, &ids, &config, &mut report);
-    (out, report)
-}
-
-/// Whether a function template exercises more than the plain case: log
-/// groups or filters of its own, `LoggingConfig`, names, conditions.
+/// Whether a template exercises more of the Forwarder pass than the plain
+/// case: log groups or filters of its own, `LoggingConfig`, names, conditions.
 fn interesting_for_forwarder(template: &Value) -> bool {
-    let resources = template["Resources"].as_object().unwrap();
-    resources.values().any(|r| {
-        let ty = r["Type"].as_str().unwrap_or_default();
-        ty == "AWS::Logs::LogGroup"
-            || ty == "AWS::Logs::SubscriptionFilter"
-            || (ty == "AWS::Lambda::Function"
-                && (r.get("Condition").is_some()
-                    || r["Properties"].get("LoggingConfig").is_some()
-                    || r["Properties"].get("FunctionName").is_some()))
-    })
+    template["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .any(|r| {
+            let ty = r["Type"].as_str().unwrap_or_default();
+            ty == "AWS::Logs::LogGroup"
+                || ty == "AWS::Logs::SubscriptionFilter"
+                || (ty == FUNCTION
+                    && (r.get("Condition").is_some()
+                        || r["Properties"].get("LoggingConfig").is_some()
+                        || r["Properties"].get("FunctionName").is_some()))
+        })
 }
 
-/// Runs the Forwarder pass over every corpus output with a function; returns
-/// the templates to lint: all of them with `lint_all`, else the interesting
-/// ones and every tenth other.
+/// The functions the transform instrumented (changed, not skipped).
+fn instrumented(out: &Transformed) -> Vec<String> {
+    out.report
+        .resources
+        .iter()
+        .filter(|r| r.resource_type == FUNCTION)
+        .filter(|r| {
+            !r.changes
+                .iter()
+                .any(|c| matches!(c, Change::Skipped { .. }))
+        })
+        .map(|r| r.logical_id.clone())
+        .collect()
+}
+
 fn check_functions(scratch: &Path, lint_all: bool) -> Vec<LintPair> {
-    let corpus = corpus_with("AWS::Lambda::Function");
-    assert!(
-        corpus.len() >= 400,
-        "corpus outputs with a function: {}",
-        corpus.len()
-    );
+    let corpus = outputs_with(FUNCTION);
+    assert_eq!(corpus.len(), 419, "corpus outputs declaring a function");
     let mut pairs = Vec::new();
+    let (mut succeeded, mut subscribed) = (0, 0);
     for (i, (path, input)) in corpus.into_iter().enumerate() {
         let name = stem(&path);
-        let (out, report) = forwarder_run(&input);
-        assert!(!report.has_errors(), "{name}: {:?}", report.diagnostics);
-        assert_untouched(&name, &input, &out, &report);
-        assert_only_expected_changes(&name, &input, &out, &BTreeSet::new());
-        let filters = ids_of_types(&out, &["AWS::Logs::SubscriptionFilter"]).len();
-        assert!(filters >= 1, "{name}: no subscription filter");
-        let (again, report) = forwarder_run(&out);
-        assert_eq!(again, out, "{name}: second run changed the template");
-        assert!(
-            report.resources.is_empty(),
-            "{name}: {:?}",
-            report.resources
-        );
+        let request = request(input.clone(), json!({"forwarderArn": FORWARDER}));
+        let out = run(&request);
+        if out.report.has_errors() {
+            // The function pass's all-or-nothing refusals (its own corpus
+            // test checks them); nothing of this pass may be among them.
+            for e in out.report.errors() {
+                assert!(
+                    !e.message.contains("log group") && !e.message.contains("forwarder"),
+                    "{name}: {}",
+                    e.message
+                );
+            }
+            continue;
+        }
+        succeeded += 1;
+        assert_untouched(&name, &input, &out.fragment, &out.report);
+        let mut allowed = with_roles(&input, &[FUNCTION], "Role");
+        allowed.extend(ids_of_types(&input, &["AWS::IAM::Role"]));
+        assert_only(&name, &input, &out.fragment, &allowed);
+        let before = input["Resources"].as_object().unwrap();
+        for (id, r) in out.fragment["Resources"].as_object().unwrap() {
+            if !before.contains_key(id) {
+                let ty = r["Type"].as_str().unwrap();
+                assert!(
+                    ty == "AWS::Logs::LogGroup" || ty == "AWS::Logs::SubscriptionFilter",
+                    "{name}: added {id} of type {ty}"
+                );
+            }
+        }
+        for id in instrumented(&out) {
+            let has_filter = out.report.resources.iter().any(|r| {
+                r.logical_id == id
+                    && r.changes.iter().any(|c| matches!(c, Change::ResourceAdded { resource_type, .. } if resource_type == "AWS::Logs::SubscriptionFilter"))
+            });
+            // Without a filter of its own, a function writes to a group
+            // that has one already (shared LoggingConfig.LogGroup, or a
+            // filter of the template).
+            let shared = input["Resources"][&id]["Properties"]
+                .get("LoggingConfig")
+                .is_some()
+                || common::has_type(&input, &["AWS::Logs::SubscriptionFilter"]);
+            assert!(has_filter || shared, "{name}: {id} was not subscribed");
+            subscribed += 1;
+        }
+        assert_idempotent(&name, &request, &out.fragment);
         if lint_all || interesting_for_forwarder(&input) || i % 10 == 0 {
             let output = scratch.join(format!("fwd-{name}.json"));
-            write(&output, &out);
+            common::write_json(&output, &out.fragment);
             pairs.push(LintPair {
                 name,
                 input: path,
@@ -436,6 +350,14 @@ fn check_functions(scratch: &Path, lint_all: bool) -> Vec<LintPair> {
             });
         }
     }
+    assert!(
+        succeeded >= 400,
+        "only {succeeded} corpus outputs instrumented"
+    );
+    assert!(
+        subscribed >= succeeded,
+        "{subscribed} functions in {succeeded} templates"
+    );
     pairs
 }
 
@@ -453,4 +375,168 @@ fn corpus_function_subscriptions_all_linted() {
     let scratch = tempfile::tempdir().unwrap();
     let pairs = check_functions(scratch.path(), true);
     assert_nothing_new(&pairs);
+}
+
+// --- SAM state machines -------------------------------------------------------
+
+/// A definition as Step Functions reads it (the `Fn::Join` lines joined).
+fn definition_json(props: &Value) -> Value {
+    if let Some(d) = props.get("Definition") {
+        return d.clone();
+    }
+    let text = &props["DefinitionString"];
+    let joined = text["Fn::Join"][1].as_array().map(|parts| {
+        parts
+            .iter()
+            .map(|p| {
+                p.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| p.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(text["Fn::Join"][0].as_str().unwrap_or_default())
+    });
+    match joined.or_else(|| text.as_str().map(str::to_string)) {
+        Some(t) => serde_json::from_str(&t).unwrap_or(Value::String(t)),
+        None => text.clone(),
+    }
+}
+
+/// The IAM actions a role's inline policies allow.
+fn role_actions(template: &Value, role: &str) -> BTreeSet<String> {
+    let mut actions = BTreeSet::new();
+    for policy in template["Resources"][role]["Properties"]["Policies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let statements = &policy["PolicyDocument"]["Statement"];
+        let statements = match statements {
+            Value::Array(list) => list.clone(),
+            other => vec![other.clone()],
+        };
+        for s in statements {
+            match &s["Action"] {
+                Value::String(a) => {
+                    actions.insert(a.clone());
+                }
+                Value::Array(list) => {
+                    actions.extend(list.iter().filter_map(|a| a.as_str().map(str::to_string)))
+                }
+                _ => {}
+            }
+        }
+    }
+    actions
+}
+
+/// What the instrumentation of one state machine amounts to, after SAM.
+fn state_machine_facts(template: &Value, id: &str) -> Value {
+    let props = &template["Resources"][id]["Properties"];
+    let tags: Map<String, Value> = props["Tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| (t["Key"].as_str().unwrap().to_string(), t["Value"].clone()))
+        .collect();
+    let role = role_id(&props["RoleArn"]).map(|r| role_actions(template, r));
+    json!({
+        "logging": props["LoggingConfiguration"],
+        "tags": tags,
+        "definition": definition_json(props),
+        "role_actions": role,
+    })
+}
+
+fn log_resources(template: &Value) -> Map<String, Value> {
+    template["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| {
+            matches!(
+                r["Type"].as_str(),
+                Some("AWS::Logs::LogGroup" | "AWS::Logs::SubscriptionFilter")
+            )
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+#[test]
+fn sam_state_machines_match_translated_ones() {
+    let inputs: Vec<(PathBuf, Value)> = common::corpus_files("input")
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let (v, _) = template::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p, v)
+        })
+        .filter(|(_, v)| common::has_type(v, &[SAM_STATE_MACHINE]))
+        .collect();
+    assert_eq!(inputs.len(), 64, "corpus inputs with a SAM state machine");
+    let scratch = tempfile::tempdir().unwrap();
+    let (originals, instrumented) = (scratch.path().join("sam"), scratch.path().join("sam-dd"));
+    std::fs::create_dir_all(&originals).unwrap();
+    std::fs::create_dir_all(&instrumented).unwrap();
+    let mut names = Vec::new();
+    for (path, template) in &inputs {
+        let name = stem(path);
+        assert_definitions_round_trip(&name, template);
+        let mut fragment = template.clone();
+        fragment.as_object_mut().unwrap().shift_remove("Transform");
+        let req = request(fragment, state_machine_params());
+        let out = run(&req);
+        if out.report.has_errors() {
+            // The same roles outside the template as in the outputs.
+            assert!(
+                out.report
+                    .errors()
+                    .all(|e| e.message.contains("its Role is")),
+                "{name}: {:?}",
+                out.report.diagnostics
+            );
+            continue;
+        }
+        assert_idempotent(&name, &req, &out.fragment);
+        let sam = dry_run::finish(template, out.fragment, dry_run::DEFAULT_TRANSFORM_NAME);
+        common::write_json(&originals.join(format!("{name}.json")), template);
+        common::write_json(&instrumented.join(format!("{name}.json")), &sam);
+        names.push(name);
+    }
+    assert_eq!(names.len(), 42);
+    let translate = |dir: &Path| -> PathBuf {
+        let out = dir.with_extension("translated");
+        let files: Vec<PathBuf> = names
+            .iter()
+            .map(|n| dir.join(format!("{n}.json")))
+            .collect();
+        let mut args: Vec<&Path> = vec![out.as_path()];
+        args.extend(files.iter().map(PathBuf::as_path));
+        common::run_py("sam_translate.py", &args);
+        out
+    };
+    let (plain, with_dd) = (translate(&originals), translate(&instrumented));
+    for name in &names {
+        let translated = common::read_json(&plain.join(format!("{name}.json")));
+        let sam_level = common::read_json(&with_dd.join(format!("{name}.json")));
+        let cfn_level = run(&request(translated.clone(), state_machine_params()));
+        assert!(
+            !cfn_level.report.has_errors(),
+            "{name}: {:?}",
+            cfn_level.report.diagnostics
+        );
+        for id in ids_of_types(&translated, &[STATE_MACHINE]) {
+            assert_eq!(
+                state_machine_facts(&sam_level, &id),
+                state_machine_facts(&cfn_level.fragment, &id),
+                "{name}: {id} instrumented as SAM differs from {id} instrumented after SAM"
+            );
+        }
+        assert_eq!(
+            log_resources(&sam_level),
+            log_resources(&cfn_level.fragment),
+            "{name}: log groups or filters differ"
+        );
+    }
 }

@@ -128,6 +128,78 @@ fn is_intrinsic_map(map: &Map<String, Value>) -> bool {
 mod tests {
     use super::*;
 
+    use crate::config::{ConfigInputs, MacroEnvironment};
+    use crate::step_functions::Flavor;
+
+    fn machine(flavor: Flavor) -> Machine {
+        Machine {
+            id: "M".into(),
+            resource_type: "T".into(),
+            flavor,
+            condition: None,
+        }
+    }
+
+    fn config() -> Config {
+        let params = json!({"service": "s", "env": "e", "tags": "team:x"});
+        Config::build(
+            ConfigInputs {
+                params: params.as_object().unwrap(),
+                fragment: &json!({}),
+                environment: &MacroEnvironment::default(),
+            },
+            &mut Report::default(),
+        )
+    }
+
+    #[test]
+    fn tags_in_both_forms_never_replace_a_key() {
+        let mut report = Report::default();
+        let mut list = json!({"Tags": [{"Key": "service", "Value": "mine"}]});
+        add(
+            list.as_object_mut().unwrap(),
+            &machine(Flavor::CloudFormation),
+            &config(),
+            &mut report,
+        );
+        let keys: Vec<&str> = list["Tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["Key"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            keys,
+            ["service", "env", "team", "dd_sls_macro", "DD_TRACE_ENABLED"]
+        );
+        assert_eq!(list["Tags"][0]["Value"], json!("mine"));
+        let mut map = json!({});
+        add(
+            map.as_object_mut().unwrap(),
+            &machine(Flavor::Sam),
+            &config(),
+            &mut report,
+        );
+        assert_eq!(map["Tags"]["team"], json!("x"));
+        let before = map.clone();
+        add(
+            map.as_object_mut().unwrap(),
+            &machine(Flavor::Sam),
+            &config(),
+            &mut report,
+        );
+        assert_eq!(map, before);
+        let mut intrinsic = json!({"Tags": {"Fn::If": ["C", [], []]}});
+        let mut warned = Report::default();
+        add(
+            intrinsic.as_object_mut().unwrap(),
+            &machine(Flavor::CloudFormation),
+            &config(),
+            &mut warned,
+        );
+        assert_eq!(warned.warnings().count(), 1);
+    }
+
     #[test]
     fn tag_lists_are_parsed() {
         assert_eq!(

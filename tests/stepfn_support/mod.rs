@@ -173,7 +173,7 @@ pub fn assert_idempotent(name: &str, request: &MacroRequest, output: &Value) {
         .resources
         .iter()
         .flat_map(|r| r.changes.iter().map(move |c| (&r.logical_id, c)))
-        .filter(|(_, c)| !matches!(c, Change::Skipped { .. }))
+        .filter(|(_, c)| !matches!(c, Change::Skipped { .. } | Change::EnvKept { .. }))
         .collect();
     assert!(
         changes.is_empty(),
