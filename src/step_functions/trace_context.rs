@@ -139,6 +139,12 @@ pub struct Resolver<'a> {
 impl Resolver<'_> {
     /// What a `Resource` value calls, if the context is injected for it.
     pub fn callee(&self, resource: &Value) -> Option<Callee> {
+        self.callee_within(resource, true)
+    }
+
+    /// `substitute`: whether `${Name}` may still be looked up in the
+    /// substitutions (once only: a substitution naming itself cannot loop).
+    fn callee_within(&self, resource: &Value, substitute: bool) -> Option<Callee> {
         if let Some((id, "Arn")) = crate::template::intrinsics::get_att(resource) {
             return self.function_arn(id);
         }
@@ -151,8 +157,12 @@ impl Resolver<'_> {
             return Some(callee);
         }
         let name = text.strip_prefix("${")?.strip_suffix('}')?;
-        match self.substitutions.and_then(|s| s.get(name)) {
-            Some(value) => self.callee(value),
+        match self
+            .substitutions
+            .filter(|_| substitute)
+            .and_then(|s| s.get(name))
+        {
+            Some(value) => self.callee_within(value, false),
             None => match name.split_once('.') {
                 Some((id, "Arn")) => self.function_arn(id),
                 _ => None,
@@ -558,6 +568,7 @@ mod tests {
             "s1": {"Fn::Sub": "arn:${AWS::Partition}:states:::states:startExecution.sync:2"},
             "s2": {"Fn::GetAtt": ["Fn", "Arn"]},
             "s3": {"Fn::GetAtt": ["Queue", "Arn"]},
+            "looping": "${looping}",
         });
         let resolver = Resolver {
             substitutions: subs.as_object(),
@@ -575,6 +586,7 @@ mod tests {
                 Some(Callee::LambdaInvoke),
             ),
             (json!("${unknown}"), None),
+            (json!("${looping}"), None),
             (
                 json!("arn:<0>:states:::lambda:invoke"),
                 Some(Callee::LambdaInvoke),
