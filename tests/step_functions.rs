@@ -45,6 +45,7 @@ fixtures!(
     role_get_att_dotted,
     role_sub,
     role_plain_arn,
+    role_outside_intrinsic,
     definition_join,
     definition_join_intrinsics,
     parallel_and_map,
@@ -69,6 +70,27 @@ fn plain_arn_role_is_a_clear_error() {
         "exclude",
     ] {
         assert!(message.contains(needle), "{needle} not in: {message}");
+    }
+}
+
+#[test]
+fn role_outside_the_template_as_an_intrinsic_is_a_warning() {
+    let out = run(&request(SET, "role_outside_intrinsic"));
+    assert!(!out.report.has_errors(), "{:?}", out.report.diagnostics);
+    for id in ["SubRole", "ParameterRole"] {
+        assert!(
+            out.report
+                .warnings()
+                .any(|w| w.resource.as_deref() == Some(id)
+                    && w.message.contains("logs:CreateLogDelivery")
+                    && w.message.contains("by hand")),
+            "no warning for {id}: {:?}",
+            out.report.diagnostics
+        );
+        assert_eq!(
+            out.fragment["Resources"][id]["Properties"]["LoggingConfiguration"]["Level"],
+            "ALL"
+        );
     }
 }
 

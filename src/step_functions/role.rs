@@ -5,9 +5,9 @@
 //! `Fn::GetAtt [Role, Arn]` (list or dotted) or `Fn::Sub "${Role.Arn}"`, and
 //! gets a policy `<StateMachine>LogPolicy`. Without a role, one is created
 //! (CloudFormation) or, for SAM, the statement goes into `Policies` and SAM
-//! puts it in the role it generates. A role the macro cannot edit (a plain
-//! ARN, a parameter, an import) is an error: deploying would fail later
-//! with a less clear message.
+//! puts it in the role it generates. A role given as a plain ARN string is an
+//! error (SPEC §8); another role outside the template (a parameter, an
+//! import, an `Fn::Sub` ARN) is a warning saying what to add by hand.
 
 use serde_json::{Map, Value, json};
 
@@ -69,6 +69,20 @@ pub fn grant_log_delivery(
     };
     let roles = match template_roles(resources, role) {
         Ok(roles) => roles,
+        Err(what) if !is_plain_arn(role) => {
+            // SPEC §12: a role outside the template is a warning (the
+            // statement must be added by hand); only a plain ARN string is
+            // the error SPEC §8 asks for.
+            report.warn(
+                Some(&machine.id),
+                format!(
+                    "State machine {id}: its {role_key} is {what}, so the macro could not allow it to deliver logs to the log group it adds: allow that role {actions} on * by hand, or declare the role in this template.",
+                    id = machine.id,
+                    actions = LOG_DELIVERY_ACTIONS.join(", "),
+                ),
+            );
+            return true;
+        }
         Err(what) => {
             report.error(
                 Some(&machine.id),
@@ -95,6 +109,14 @@ pub fn grant_log_delivery(
         report.change(&role_id, ROLE_TYPE, iam_change(&role_id));
     }
     true
+}
+
+/// Whether a role is written as a plain ARN string (in any `Fn::If` branch).
+fn is_plain_arn(role: &Value) -> bool {
+    match fn_if_branches(role) {
+        Some((a, b)) => is_plain_arn(a) || is_plain_arn(b),
+        None => role.is_string(),
+    }
 }
 
 /// The logical ids of the template's roles a role ARN refers to, or a
