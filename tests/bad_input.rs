@@ -3,11 +3,11 @@
 //! file and the problem, nothing on standard output, no panic) and through
 //! the library (`template::parse`: the same message as an error).
 
-mod support;
+mod common;
 
+use common::*;
 use dd_serverless_macro::template::{self, TemplateError};
 use dd_serverless_macro::{MacroEnvironment, handle_bytes};
-use support::*;
 
 /// Address-space limit for the binary on hostile input: far below what
 /// expanding a "billion laughs" would take, well above what reading a 5 MB
@@ -19,8 +19,7 @@ const MEMORY_LIMIT_KIB: usize = 512 * 1024;
 /// text in `expected`. Returns the message.
 fn refused_by_binary(file_name: &str, content: &[u8], expected: &[&str]) -> String {
     let dir = scratch(&format!("bad_input-{file_name}"));
-    let path = dir.join(file_name);
-    std::fs::write(&path, content).unwrap();
+    let path = write_file(&dir, file_name, content);
     let path = path.to_str().unwrap();
     let mut message = String::new();
     for args in [

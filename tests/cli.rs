@@ -2,12 +2,12 @@
 //! `--report text|json`, `--report-file`, `--strict`, secret masking, exit
 //! codes, and the CDK / Serverless Framework examples of the README.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_dd-serverless-macro");
-const REPO: &str = env!("CARGO_MANIFEST_DIR");
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{repo_root, run_with_env, scratch_file, venv_tool};
 
 const SAM_APP: &str = "examples/sam-app/template.yaml";
 const WARNINGS: &str = "fixtures/cli/warnings.yaml";
@@ -29,29 +29,7 @@ struct Run {
 /// Runs the binary in the repository root with a clean environment (no
 /// `DD_*` or `AWS_*` variables from the developer's shell), plus `env`.
 fn run_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
-    let mut command = Command::new(BIN);
-    command
-        .args(args)
-        .current_dir(REPO)
-        .env_clear()
-        .envs(env.iter().copied())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("the binary runs");
-    if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-    }
-    let output = child.wait_with_output().unwrap();
+    let output = run_with_env(args, env, stdin.unwrap_or_default().as_bytes());
     Run {
         code: output.status.code().expect("exited, not killed"),
         stdout: String::from_utf8(output.stdout).unwrap(),
@@ -65,11 +43,7 @@ fn run(args: &[&str]) -> Run {
 
 /// A fresh path under Cargo's scratch directory for integration tests.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-tests");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    let _ = std::fs::remove_file(&path);
-    path
+    scratch_file("cli-tests", name)
 }
 
 /// The JSON report with this build's version replaced, for snapshots.
@@ -553,30 +527,11 @@ fn validation_failure_is_exit_1_with_the_report_still_written() {
 
 // --------------------------------------------------------- README examples
 
-/// cfn-lint from `$DD_MACRO_VENV/bin`, the repository's `.venv/bin`, or PATH.
-fn cfn_lint() -> PathBuf {
-    let candidates = std::env::var_os("DD_MACRO_VENV")
-        .map(|v| PathBuf::from(v).join("bin/cfn-lint"))
-        .into_iter()
-        .chain([Path::new(REPO).join(".venv/bin/cfn-lint")]);
-    for candidate in candidates {
-        if candidate.is_file() {
-            return candidate;
-        }
-    }
-    let on_path = Command::new("cfn-lint").arg("--version").output();
-    assert!(
-        on_path.is_ok_and(|o| o.status.success()),
-        "cfn-lint not found: run scripts/test (it installs it into .venv), or set DD_MACRO_VENV"
-    );
-    PathBuf::from("cfn-lint")
-}
-
 /// cfn-lint finds no error in these templates (warnings are allowed: CDK and
 /// the Serverless Framework write DependsOn that cfn-lint finds redundant,
 /// and the Datadog mapping is read by the macro, not by a FindInMap).
 fn assert_lints_without_errors(paths: &[&Path]) {
-    let output = Command::new(cfn_lint())
+    let output = Command::new(venv_tool("cfn-lint"))
         .args(["--format", "parseable"])
         .args(paths)
         .output()
@@ -633,7 +588,7 @@ fn examples_and_their_instrumented_forms_pass_cfn_lint() {
     let warnings_out = scratch("warnings.instrumented.yaml");
     let r = run(&["transform", WARNINGS, "-o", warnings_out.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{r:?}");
-    let repo = Path::new(REPO);
+    let repo = repo_root();
     assert_lints_without_errors(&[
         &repo.join(CDK),
         &repo.join(SERVERLESS),
@@ -651,7 +606,7 @@ fn baking_in_place_then_running_again_changes_nothing() {
     // The Serverless Framework flow of the README: instrument the packaged
     // template in place, then `serverless deploy --package`.
     let baked = scratch("baked-in-place.json");
-    std::fs::copy(Path::new(REPO).join(SERVERLESS), &baked).unwrap();
+    std::fs::copy(repo_root().join(SERVERLESS), &baked).unwrap();
     let path = baked.to_str().unwrap();
     let params = [
         "--param",

@@ -9,7 +9,7 @@
 //! must keep serving after bad input; and no secret may reach its logs, even
 //! at `RUST_LOG=trace`.
 
-mod lambda_support;
+mod common;
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -17,9 +17,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::process::{Guarded, run_with_deadline};
+use common::{binary, child_path, read_json, repo_root, scratch, venv_tool, write_file};
 use dd_serverless_macro::config::PARAMS;
 use dd_serverless_macro::{MacroEnvironment, handle_value};
-use lambda_support::{Guarded, child_path, manifest_dir, run_with_deadline, venv_tool};
 use serde_json::{Value, json};
 
 /// How long the emulator may take to listen.
@@ -38,29 +39,6 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .expect("can bind a loopback port")
         .port()
-}
-
-/// A scratch directory for event files, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        let dir = std::env::temp_dir().join(format!("dd-macro-emulator-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("can create a scratch directory");
-        Scratch(dir)
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, bytes).expect("can write an event file");
-        path
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// The emulator and the function it serves, both stopped on drop.
@@ -83,7 +61,7 @@ impl Emulator {
             .args(["--invoke-address", "127.0.0.1", "--invoke-port"])
             .arg(port.to_string())
             .env("PATH", child_path())
-            .current_dir(manifest_dir());
+            .current_dir(repo_root());
         let mut emulator = Guarded::spawn("cargo lambda watch", command);
         let started = Instant::now();
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
@@ -109,7 +87,7 @@ impl Emulator {
         // The binary, exactly as Lambda starts it: no arguments, the Runtime
         // API in the environment, no site-wide defaults, and the most
         // verbose logs (secrets must stay out even then).
-        let mut command = Command::new(env!("CARGO_BIN_EXE_dd-serverless-macro"));
+        let mut command = Command::new(binary());
         command
             .env(
                 "AWS_LAMBDA_RUNTIME_API",
@@ -251,9 +229,8 @@ fn event(request_id: &str, fragment: Value, params: Value) -> Value {
 
 /// The corpus template, with a secret in a function's environment.
 fn corpus_fragment() -> Value {
-    let path = manifest_dir().join("fixtures/emulator/connector_sqs_to_function.json");
-    let mut fragment: Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut fragment =
+        read_json(&repo_root().join("fixtures/emulator/connector_sqs_to_function.json"));
     fragment["Resources"]["TriggerFunction"]["Properties"]["Environment"] =
         json!({"Variables": {"DB_PASSWORD": DB_PASSWORD}});
     fragment
@@ -314,7 +291,8 @@ fn assert_failure(response: &Value, request_id: &str, mentions: &str) {
 #[test]
 fn the_deployed_macro_answers_every_event_under_the_lambda_emulator() {
     let started = Instant::now();
-    let scratch = Scratch::new();
+    let scratch = scratch("emulator-events");
+    let event_file = |name: &str, bytes: &[u8]| write_file(&scratch, name, bytes);
     let mut lambda = Emulator::start();
     let mut requests = 0;
 
@@ -324,7 +302,7 @@ fn the_deployed_macro_answers_every_event_under_the_lambda_emulator() {
         corpus_fragment(),
         json!({"service": "shop", "env": "prod"}),
     );
-    let response = lambda.invoke(&scratch.write("corpus.json", corpus.to_string().as_bytes()));
+    let response = lambda.invoke(&event_file("corpus.json", corpus.to_string().as_bytes()));
     requests += 1;
     assert_eq!(response["status"], "success", "{response}");
     assert_eq!(response["requestId"], "corpus");
@@ -348,27 +326,31 @@ fn the_deployed_macro_answers_every_event_under_the_lambda_emulator() {
         corpus_fragment(),
         json!({"site": "nope", "apiKey": API_KEY}),
     );
-    let response = lambda.invoke(&scratch.write("invalid.json", invalid.to_string().as_bytes()));
+    let response = lambda.invoke(&event_file("invalid.json", invalid.to_string().as_bytes()));
     requests += 1;
     assert_failure(&response, "invalid", "site");
     assert_eq!(response, in_process(&invalid));
 
     // JSON that is not a macro event: no fragment, params of the wrong type.
     let not_an_event = json!({"requestId": "not-an-event", "params": "wrong"});
-    let response =
-        lambda.invoke(&scratch.write("not-event.json", not_an_event.to_string().as_bytes()));
+    let response = lambda.invoke(&event_file(
+        "not-event.json",
+        not_an_event.to_string().as_bytes(),
+    ));
     requests += 1;
     assert_failure(&response, "not-an-event", "fragment");
     let wrong_params =
         json!({"requestId": "wrong-params", "fragment": {"Resources": {}}, "params": [API_KEY]});
-    let response =
-        lambda.invoke(&scratch.write("wrong-params.json", wrong_params.to_string().as_bytes()));
+    let response = lambda.invoke(&event_file(
+        "wrong-params.json",
+        wrong_params.to_string().as_bytes(),
+    ));
     requests += 1;
     assert_failure(&response, "wrong-params", "params");
 
     // Bytes that are not JSON: text through cargo lambda invoke, and bytes
     // that are not even UTF-8 (which cargo lambda will not send) by a POST.
-    let response = lambda.invoke(&scratch.write("text.txt", b"this is not JSON"));
+    let response = lambda.invoke(&event_file("text.txt", b"this is not JSON"));
     requests += 1;
     assert_failure(&response, "", "not valid JSON");
     let body = lambda.post(b"{\"requestId\": \"\xff\xfe\", \x00");
@@ -378,14 +360,14 @@ fn the_deployed_macro_answers_every_event_under_the_lambda_emulator() {
 
     // The process kept serving: the next event succeeds.
     let after = event("after-bad-bytes", json!({"Resources": {}}), json!({}));
-    let response = lambda.invoke(&scratch.write("after.json", after.to_string().as_bytes()));
+    let response = lambda.invoke(&event_file("after.json", after.to_string().as_bytes()));
     requests += 1;
     assert_eq!(response["status"], "success", "{response}");
     assert_eq!(response["requestId"], "after-bad-bytes");
 
     // 500 functions.
     let big = event("five-hundred", five_hundred_functions(), json!({}));
-    let response = lambda.invoke(&scratch.write("big.json", big.to_string().as_bytes()));
+    let response = lambda.invoke(&event_file("big.json", big.to_string().as_bytes()));
     requests += 1;
     assert_eq!(
         response["status"], "success",

@@ -5,6 +5,8 @@
 //! The snapshot holds the instrumented template (or the errors) and the
 //! warnings.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use dd_serverless_macro::MacroEnvironment;
@@ -12,9 +14,7 @@ use dd_serverless_macro::dry_run::{self, DryRunOptions};
 use dd_serverless_macro::template;
 
 fn fixture_files(dir: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(dir);
+    let root = common::repo_root().join("fixtures").join(dir);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()))
         .map(|e| e.unwrap().path())
@@ -92,7 +92,7 @@ fn snapshot_dir(dir: &str) {
         let name = format!("{dir}__{}", path.file_stem().unwrap().to_string_lossy());
         let rendered = render_fixture(&path);
         insta::with_settings!({
-            snapshot_path => Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/snapshots"),
+            snapshot_path => common::repo_root().join("fixtures/snapshots"),
             prepend_module_to_snapshot => false,
             input_file => &path,
         }, {

@@ -7,14 +7,15 @@
 //! `scripts/test` sets `DD_MACRO_NO_ARM64=1` and this test is skipped with a
 //! warning; nowhere else is it skipped.
 
-mod lambda_support;
+mod common;
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use lambda_support::{child_path, manifest_dir, run_with_deadline, venv_tool};
+use common::process::run_with_deadline;
+use common::{child_path, repo_root, venv_tool};
 
 /// The newest glibc of `provided.al2023`.
 const AL2023_GLIBC: (u32, u32) = (2, 34);
@@ -29,10 +30,10 @@ fn target_dir() -> PathBuf {
             if d.is_absolute() {
                 d
             } else {
-                manifest_dir().join(d)
+                repo_root().join(d)
             }
         })
-        .unwrap_or_else(|| manifest_dir().join("target"))
+        .unwrap_or_else(|| repo_root().join("target"))
 }
 
 /// The highest `GLIBC_x.y` symbol version named in the binary.
@@ -78,7 +79,7 @@ fn cargo_lambda_builds_the_arm64_bootstrap() {
     command
         .args(["lambda", "build", "--release", "--arm64"])
         .env("PATH", child_path())
-        .current_dir(manifest_dir());
+        .current_dir(repo_root());
     let done = run_with_deadline("cargo lambda build", command, Duration::from_secs(1800));
     assert!(
         done.status.success(),

@@ -1,10 +1,12 @@
 //! The README keeps its promises: the parameter table is the one generated
 //! from the code, and the quick-start commands name files that exist.
 
-use std::path::Path;
+mod common;
+
+use common::{read_repo_file, repo_root};
 
 fn readme() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap()
+    read_repo_file("README.md")
 }
 
 #[test]
@@ -20,14 +22,9 @@ fn parameter_table_matches_the_code() {
 fn quick_start_commands_are_real() {
     let text = readme();
     assert!(text.contains("cargo run --release -- transform examples/sam-app/template.yaml"));
-    assert!(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("examples/sam-app/template.yaml")
-            .exists()
-    );
+    assert!(repo_root().join("examples/sam-app/template.yaml").exists());
     assert!(text.contains("\nscripts/test\n"));
-    let ci =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/run")).unwrap();
+    let ci = read_repo_file(".ci/run");
     assert!(
         ci.contains("scripts/test"),
         ".ci/run must run the README's test command"

@@ -1,22 +1,20 @@
 //! How the binary decides to serve: with `serve`, or with no subcommand when
 //! Lambda starts it; anywhere else a missing subcommand is clap's usage error.
 
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Output;
+
+use common::{run_with_env, stderr};
+
+/// Runs the binary with no environment but, when given, Lambda's
+/// `AWS_LAMBDA_RUNTIME_API`.
 fn run(args: &[&str], runtime_api: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dd-serverless-macro"));
-    command.args(args);
-    for variable in dd_serverless_macro::serve::LAMBDA_VARIABLES {
-        command.env_remove(variable);
-    }
-    if let Some(api) = runtime_api {
-        command.env("AWS_LAMBDA_RUNTIME_API", api);
-    }
-    command.output().expect("the binary runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    let env: Vec<(&str, &str)> = runtime_api
+        .map(|api| ("AWS_LAMBDA_RUNTIME_API", api))
+        .into_iter()
+        .collect();
+    run_with_env(args, &env, b"")
 }
 
 #[test]

@@ -3,20 +3,21 @@
 //! passes each only when set, the function is built and run as documented,
 //! its role only writes its own logs, and the README's deploy commands match.
 
-mod lambda_support;
+mod common;
 
 use std::process::Command;
 use std::time::Duration;
 
+use common::process::run_with_deadline;
+use common::{read_repo_file, repo_root, venv_tool};
 use dd_serverless_macro::config::{Kind, PARAMS};
 use dd_serverless_macro::template;
-use lambda_support::{manifest_dir, run_with_deadline, venv_tool};
 use serde_json::{Value, json};
 
 const BINARY: &str = "dd-serverless-macro";
 
 fn template_text() -> String {
-    std::fs::read_to_string(manifest_dir().join("template.yml")).expect("template.yml exists")
+    read_repo_file("template.yml")
 }
 
 fn template() -> Value {
@@ -26,7 +27,7 @@ fn template() -> Value {
 }
 
 fn readme() -> String {
-    std::fs::read_to_string(manifest_dir().join("README.md")).expect("README.md exists")
+    read_repo_file("README.md")
 }
 
 /// `DD_API_KEY_SECRET_ARN` -> `DdApiKeySecretArn`.
@@ -47,7 +48,7 @@ fn parameter_name(variable: &str) -> String {
 #[test]
 fn cfn_lint_reports_nothing() {
     let mut command = Command::new(venv_tool("cfn-lint"));
-    command.arg("template.yml").current_dir(manifest_dir());
+    command.arg("template.yml").current_dir(repo_root());
     let done = run_with_deadline("cfn-lint", command, Duration::from_secs(300));
     assert!(
         done.status.success() && done.output.trim().is_empty(),
@@ -253,7 +254,7 @@ fn the_readme_deploy_commands_match_the_template() {
     command
         .arg("-c")
         .arg(script_and_input)
-        .current_dir(manifest_dir());
+        .current_dir(repo_root());
     let done = run_with_deadline("sed", command, Duration::from_secs(30));
     assert!(done.status.success(), "{sed}: {}", done.output);
     let rewritten = template::parse(&done.output)

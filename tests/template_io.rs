@@ -10,16 +10,16 @@
 //! - `handle-event` answers every output with success;
 //! - `convert` and `-` (standard input) work end to end.
 
-mod support;
+mod common;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use common::*;
 use dd_serverless_macro::template::{self, Format};
 use dd_serverless_macro::{MacroEnvironment, MacroRequest, handle};
 use serde_json::{Value, json};
-use support::*;
 
 /// Corpus inputs whose cfn-flip reading legitimately differs from ours, with
 /// the reason. Each must still differ (the test fails if one stops), so the
@@ -497,9 +497,7 @@ fn handle_event_answers_every_corpus_output_with_success() {
     let mut through_binary = 0;
     for (i, path) in corpus_files("output").iter().enumerate() {
         let name = stem(path);
-        let fragment: Value =
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let event = event(&name, fragment);
+        let event = event(&name, read_json(path));
         let request: MacroRequest = serde_json::from_value(event.clone()).unwrap();
         let response = handle(request, &environment);
         if response.status != "success" || response.request_id != format!("request-{name}") {
@@ -512,8 +510,11 @@ fn handle_event_answers_every_corpus_output_with_success() {
         }
         if i % 27 == 0 {
             through_binary += 1;
-            let file = dir.join(format!("{name}.event.json"));
-            std::fs::write(&file, serde_json::to_string(&event).unwrap()).unwrap();
+            let file = write_file(
+                &dir,
+                &format!("{name}.event.json"),
+                serde_json::to_string(&event).unwrap(),
+            );
             let output = run(&["handle-event", file.to_str().unwrap()], b"");
             check_binary_response(&output, &name, &mut problems);
         }
@@ -527,9 +528,7 @@ fn handle_event_answers_every_corpus_output_with_success() {
 #[test]
 fn handle_event_refuses_what_cannot_be_instrumented() {
     for (name, function, message) in REFUSED_FUNCTIONS {
-        let path = corpus().join(format!("output/{name}.json"));
-        let fragment: Value =
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let fragment = read_json(&corpus_dir().join(format!("output/{name}.json")));
         let event = event_with_params(name, fragment, event_params(&[]));
         let request: MacroRequest = serde_json::from_value(event).unwrap();
         let response = handle(request, &MacroEnvironment::default());
@@ -571,8 +570,7 @@ fn check_binary_response(output: &std::process::Output, name: &str, problems: &m
 
 #[test]
 fn handle_event_reads_standard_input() {
-    let path = corpus().join("output/api_cache.json");
-    let fragment: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let fragment = read_json(&corpus_dir().join("output/api_cache.json"));
     let event = serde_json::to_vec(&event("stdin", fragment)).unwrap();
     let mut problems = Vec::new();
     check_binary_response(&run(&["handle-event", "-"], &event), "stdin", &mut problems);
@@ -607,7 +605,7 @@ fn convert_json_yaml_json_keeps_the_value() {
         "all_policy_templates",
     ];
     for name in names {
-        let source = corpus().join(format!("output/{name}.json"));
+        let source = corpus_dir().join(format!("output/{name}.json"));
         let original = std::fs::read_to_string(&source).unwrap();
         let (value, _) = template::parse(&original).unwrap();
 
@@ -650,7 +648,7 @@ fn convert_json_yaml_json_keeps_the_value() {
         );
     }
     // And a corpus input (YAML with short forms) to JSON: cfn-flip's reading.
-    let source = corpus().join("input/api_cache.yaml");
+    let source = corpus_dir().join("input/api_cache.yaml");
     let out = run(
         &["convert", source.to_str().unwrap(), "--format", "json"],
         b"",

@@ -1,45 +1,90 @@
-//! Helpers shared by the integration tests: the corpus, the project's Python
-//! tools (cfn-lint, cfn-flip, aws-sam-translator) and running the macro.
-#![allow(dead_code)]
+//! Helpers shared by the integration tests: where the repository, the SAM
+//! corpus and the Python tools (cfn-lint, cfn-flip, aws-sam-translator,
+//! cargo-lambda) are, scratch files, and running the real binary and the
+//! project's Python scripts. Child processes with a deadline, killed when the
+//! test ends, are in [`process`].
 
-use std::collections::{BTreeMap, BTreeSet};
+#![allow(dead_code)] // each test crate uses a different part
+
+pub mod process;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
 
 use serde_json::{Map, Value};
 
-/// The repository root.
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+// ------------------------------------------------------------- repository
+
+/// The crate's root directory.
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/corpus/sam-translator` beside the repository (or `$DD_MACRO_CORPUS`).
+/// The text of a file of the repository (`README.md`, `template.yml`...).
+pub fn read_repo_file(relative: &str) -> String {
+    let path = repo_root().join(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+// ----------------------------------------------------------------- corpus
+
+/// The SAM translator corpus: `$DD_MACRO_CORPUS`, else the first
+/// `shared/corpus/sam-translator` found beside the repository or one of its
+/// parents (the checkout lives next to `shared/`).
 pub fn corpus_dir() -> PathBuf {
-    let dir = std::env::var_os("DD_MACRO_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/corpus/sam-translator"));
+    let dir = match std::env::var_os("DD_MACRO_CORPUS") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let repo = repo_root();
+            repo.ancestors()
+                .map(|a| a.join("shared/corpus/sam-translator"))
+                .find(|d| d.join("input").is_dir())
+                .unwrap_or_else(|| {
+                    panic!(
+                        "the SAM translator corpus was not found in shared/corpus/sam-translator beside {} or its parents; set DD_MACRO_CORPUS to its directory",
+                        repo.display()
+                    )
+                })
+        }
+    };
     assert!(
-        dir.join("output").is_dir(),
+        dir.join("input").is_dir() && dir.join("output").is_dir(),
         "the SAM corpus is missing at {} (set DD_MACRO_CORPUS to its folder)",
         dir.display()
     );
     dir
 }
 
-/// The corpus files of a subfolder (`input` or `output`), sorted.
-pub fn corpus_files(sub: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir().join(sub))
-        .unwrap()
-        .map(|e| e.unwrap().path())
+/// The 543 corpus templates in `input` or `output`, sorted by name.
+pub fn corpus_files(kind: &str) -> Vec<PathBuf> {
+    let dir = corpus_dir().join(kind);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
         .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("json" | "yaml" | "yml")
-            )
+            p.is_file()
+                && matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("json" | "yaml" | "yml")
+                )
         })
         .collect();
     files.sort();
+    assert_eq!(
+        files.len(),
+        543,
+        "{} should hold the 543 corpus files",
+        dir.display()
+    );
     files
+}
+
+/// A file's name without its extension.
+pub fn stem(path: &Path) -> String {
+    path.file_stem().unwrap().to_string_lossy().into_owned()
 }
 
 /// Reads a JSON file.
@@ -48,24 +93,139 @@ pub fn read_json(path: &Path) -> Value {
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The project's virtual environment (created by `scripts/test`).
-pub fn venv() -> PathBuf {
-    if let Some(v) = std::env::var_os("DD_MACRO_VENV") {
-        return PathBuf::from(v);
+/// Writes a value as pretty JSON.
+pub fn write_json(path: &Path, value: &Value) {
+    std::fs::write(path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+}
+
+/// Whether a template has a resource of one of these types.
+pub fn has_type(template: &Value, types: &[&str]) -> bool {
+    template["Resources"].as_object().is_some_and(|r| {
+        r.values()
+            .any(|res| res["Type"].as_str().is_some_and(|t| types.contains(&t)))
+    })
+}
+
+// ---------------------------------------------------------------- scratch
+
+/// A fresh, empty scratch directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A path where no file is yet, `name` in the scratch directory `group`
+/// shared by the tests of a crate (which must use distinct names).
+pub fn scratch_file(group: &str, name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(group);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// Writes `bytes` as the file `name` of `dir`; returns its path.
+pub fn write_file(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    path
+}
+
+// ------------------------------------------------------------ Python tools
+
+/// The `bin` directories where the virtual environment of the test tools may
+/// be, in order: `$DD_MACRO_VENV/bin`, then `<repo>/.venv/bin` (`scripts/test`
+/// creates the latter).
+fn venv_bin_candidates() -> Vec<PathBuf> {
+    std::env::var_os("DD_MACRO_VENV")
+        .filter(|v| !v.is_empty())
+        .map(|v| PathBuf::from(v).join("bin"))
+        .into_iter()
+        .chain([repo_root().join(".venv/bin")])
+        .collect()
+}
+
+/// The `bin` directory of the virtual environment; `None` when there is none.
+fn venv_bin() -> Option<PathBuf> {
+    venv_bin_candidates().into_iter().find(|dir| dir.is_dir())
+}
+
+/// The Python of the test tools' virtual environment: `$DD_MACRO_VENV/bin`,
+/// else `<repo>/.venv/bin`. Fails when neither exists: `scripts/test`
+/// creates it.
+pub fn venv_python() -> PathBuf {
+    let candidates: Vec<PathBuf> = venv_bin_candidates()
+        .into_iter()
+        .map(|bin| bin.join("python"))
+        .collect();
+    candidates
+        .iter()
+        .find(|p| p.exists())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "no Python virtual environment with cfn-flip: looked for {}. Run the tests with `scripts/test`, which creates it (or set DD_MACRO_VENV to one)",
+                candidates
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            )
+        })
+}
+
+/// A tool of the virtual environment (`cfn-lint`, `cargo-lambda`...):
+/// `$DD_MACRO_VENV/bin`, then `<repo>/.venv/bin`, then `PATH`. Panics with
+/// what to do when it is nowhere.
+pub fn venv_tool(name: &str) -> PathBuf {
+    let mut candidates: Vec<PathBuf> = venv_bin().into_iter().map(|d| d.join(name)).collect();
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path).map(|d| d.join(name)));
     }
-    let local = repo_root().join(".venv");
-    assert!(
-        local.join("bin/python").exists(),
-        "the Python tools are missing: run `scripts/test` (it creates .venv with cfn-lint, cfn-flip, aws-sam-translator and cargo-lambda)"
-    );
-    local
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "`{name}` was not found in $DD_MACRO_VENV/bin, {}/.venv/bin or PATH: run scripts/test (it installs the Python tools into .venv), or set DD_MACRO_VENV to a virtual environment holding it",
+                repo_root().display()
+            )
+        })
+}
+
+/// `PATH` for child processes: the virtual environment's `bin` (zig for
+/// cargo-lambda), the directory of the `cargo` running the tests (cargo-lambda
+/// calls `cargo`), then the inherited `PATH`.
+pub fn child_path() -> OsString {
+    let mut dirs: Vec<PathBuf> = venv_bin().into_iter().collect();
+    if let Some(cargo) = std::env::var_os("CARGO").map(PathBuf::from) {
+        if let Some(dir) = cargo.parent() {
+            dirs.push(dir.to_path_buf());
+        }
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(dirs).expect("PATH entries are valid")
 }
 
 /// Runs one of `scripts/py/*.py` with the venv's Python; returns stdout.
-pub fn run_py(script: &str, args: &[&Path]) -> String {
-    let python = venv().join("bin/python");
+pub fn run_py<I, S>(script: &str, args: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let path = repo_root().join("scripts/py").join(script);
+    assert!(
+        path.exists(),
+        "{} is missing (a helper that `scripts/test` runs)",
+        path.display()
+    );
+    let python = venv_python();
     let out = Command::new(&python)
-        .arg(repo_root().join("scripts/py").join(script))
+        .arg(&path)
         .args(args)
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .output()
@@ -80,8 +240,8 @@ pub fn run_py(script: &str, args: &[&Path]) -> String {
 
 /// cfn-lint findings per file, as sets of (rule, path), in one cfn-lint run.
 pub fn lint(files: &[PathBuf]) -> BTreeMap<PathBuf, BTreeSet<(String, String)>> {
-    let mut args: Vec<&Path> = vec![Path::new("--jobs"), Path::new("2")];
-    args.extend(files.iter().map(PathBuf::as_path));
+    let mut args: Vec<&OsStr> = vec![OsStr::new("--jobs"), OsStr::new("2")];
+    args.extend(files.iter().map(|f| f.as_os_str()));
     let out: Map<String, Value> = serde_json::from_str(&run_py("lint_many.py", &args)).unwrap();
     out.into_iter()
         .map(|(file, findings)| {
@@ -101,15 +261,93 @@ pub fn lint(files: &[PathBuf]) -> BTreeMap<PathBuf, BTreeSet<(String, String)>> 
         .collect()
 }
 
-/// Writes a value as pretty JSON.
-pub fn write_json(path: &Path, value: &Value) {
-    std::fs::write(path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+/// Runs `cfn-flip` (through `scripts/py/flip_to_json.py`, one process for
+/// all files) and returns, per input file stem, the long-form JSON it gave
+/// or its error message.
+pub fn cfn_flip_to_json(
+    files: &[PathBuf],
+    out_dir: &Path,
+) -> HashMap<String, Result<Value, String>> {
+    let mut args: Vec<&OsStr> = vec![OsStr::new("--quiet"), out_dir.as_os_str()];
+    args.extend(files.iter().map(|f| f.as_os_str()));
+    run_py("flip_to_json.py", &args);
+    files
+        .iter()
+        .map(|file| {
+            let name = stem(file);
+            let json = out_dir.join(format!("{name}.json"));
+            let result = match std::fs::read_to_string(&json) {
+                Ok(text) => serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}")),
+                Err(_) => Err(
+                    std::fs::read_to_string(out_dir.join(format!("{name}.error")))
+                        .unwrap_or_else(|_| "no output".into()),
+                ),
+            };
+            (name, result)
+        })
+        .collect()
 }
 
-/// Whether a template has a resource of one of these types.
-pub fn has_type(template: &Value, types: &[&str]) -> bool {
-    template["Resources"].as_object().is_some_and(|r| {
-        r.values()
-            .any(|res| res["Type"].as_str().is_some_and(|t| types.contains(&t)))
-    })
+// ------------------------------------------------------------- the binary
+
+/// The path of the binary under test.
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_dd-serverless-macro")
+}
+
+/// Runs the binary in the repository root with `args` and an empty
+/// environment (so no DD_* or AWS_* variable of the machine leaks in),
+/// feeding `stdin`.
+pub fn run(args: &[&str], stdin: &[u8]) -> Output {
+    run_with_env(args, &[], stdin)
+}
+
+/// [`run`] with these environment variables (and no other).
+pub fn run_with_env(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
+    run_command(Command::new(binary()).args(args), env, stdin)
+}
+
+/// Runs the binary with its address space limited to `kib` KiB (`ulimit -v`),
+/// so that a runaway allocation fails instead of exhausting the machine.
+pub fn run_limited(kib: usize, args: &[&str], stdin: &[u8]) -> Output {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+        .arg(binary())
+        .args(args);
+    run_command(&mut command, &[], stdin)
+}
+
+/// Runs `command` in the repository root with only the environment `env`,
+/// feeding `stdin`.
+fn run_command(command: &mut Command, env: &[(&str, &str)], stdin: &[u8]) -> Output {
+    let mut child = command
+        .env_clear()
+        .envs(env.iter().copied())
+        .current_dir(repo_root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting the binary");
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    // Written from a thread: a large input must not block on a full pipe.
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let output = child.wait_with_output().expect("waiting for the binary");
+    writer.join().unwrap();
+    output
+}
+
+/// Text of a process's standard error.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Text of a process's standard output.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }

@@ -1,66 +1,12 @@
-//! Helpers shared by the tests of the deployed macro: finding the Python
-//! tools of the virtual environment, running commands with a deadline, and
-//! child processes that are killed when the test ends, however it ends.
-
-#![allow(dead_code)] // each test file uses a different part
+//! Child processes for the tests of the deployed macro: commands run with a
+//! deadline, and children that are killed when the test ends, however it
+//! ends.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-/// The crate's root directory.
-pub fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The `bin` directory of the Python virtual environment: `$DD_MACRO_VENV`,
-/// else `<repo>/.venv`; `None` when neither exists.
-fn venv_bin() -> Option<PathBuf> {
-    std::env::var_os("DD_MACRO_VENV")
-        .filter(|v| !v.is_empty())
-        .map(|v| PathBuf::from(v).join("bin"))
-        .into_iter()
-        .chain([manifest_dir().join(".venv").join("bin")])
-        .find(|dir| dir.is_dir())
-}
-
-/// A tool of the virtual environment (`cfn-lint`, `cargo-lambda`...):
-/// `$DD_MACRO_VENV/bin`, then `<repo>/.venv/bin`, then `PATH`. Panics with
-/// what to do when it is nowhere.
-pub fn venv_tool(name: &str) -> PathBuf {
-    let mut candidates: Vec<PathBuf> = venv_bin().into_iter().map(|d| d.join(name)).collect();
-    if let Some(path) = std::env::var_os("PATH") {
-        candidates.extend(std::env::split_paths(&path).map(|d| d.join(name)));
-    }
-    candidates
-        .into_iter()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "`{name}` was not found in $DD_MACRO_VENV/bin, {}/.venv/bin or PATH: run scripts/test (it installs the Python tools into .venv), or set DD_MACRO_VENV to a virtual environment holding it",
-                manifest_dir().display()
-            )
-        })
-}
-
-/// `PATH` for child processes: the virtual environment's `bin` (zig for
-/// cargo-lambda), the directory of the `cargo` running the tests (cargo-lambda
-/// calls `cargo`), then the inherited `PATH`.
-pub fn child_path() -> std::ffi::OsString {
-    let mut dirs: Vec<PathBuf> = venv_bin().into_iter().collect();
-    if let Some(cargo) = std::env::var_os("CARGO").map(PathBuf::from) {
-        if let Some(dir) = cargo.parent() {
-            dirs.push(dir.to_path_buf());
-        }
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        dirs.extend(std::env::split_paths(&path));
-    }
-    std::env::join_paths(dirs).expect("PATH entries are valid")
-}
 
 /// A growing text buffer filled by a thread reading a child's output.
 #[derive(Clone, Default)]
