@@ -25,31 +25,11 @@ parsing fails cfn-flip reports the JSON parser's error; the .error file adds the
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
 
-
-def output_stem(path: str) -> str:
-    """Basename of *path* without its last extension (``dir/a.yaml`` -> ``a``)."""
-    return os.path.splitext(os.path.basename(path))[0]
-
-
-def check_unique_stems(files: list[str]) -> str | None:
-    """Return an error message if two inputs would write the same output file."""
-    seen: dict[str, str] = {}
-    for f in files:
-        stem = output_stem(f)
-        if stem in seen and seen[stem] != f:
-            return f"{seen[stem]!r} and {f!r} would both write {stem}.json"
-        seen[stem] = f
-    return None
-
-
-def write_text(path: str, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+from _common import batch_parser, refuse_clashing_stems, write_outcome
 
 
 def describe_error(exc: Exception, text: str | None) -> str:
@@ -67,19 +47,10 @@ def describe_error(exc: Exception, text: str | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="flip_to_json.py",
-        description=__doc__.split("\n\n", 1)[0],
-        epilog="Writes OUT_DIR/<name>.json (or <name>.error) for each FILE; exit 0 unless arguments are wrong.",
-    )
-    parser.add_argument("out_dir", metavar="OUT_DIR", help="output directory (created if missing)")
-    parser.add_argument("files", metavar="FILE", nargs="+", help="CloudFormation templates (YAML or JSON)")
+    parser = batch_parser("flip_to_json.py", __doc__, "CloudFormation templates (YAML or JSON)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
     args = parser.parse_args(argv)
-
-    problem = check_unique_stems(args.files)
-    if problem:
-        parser.error(problem)
+    refuse_clashing_stems(parser, args.files)
 
     import cfn_flip  # imported late so that --help stays fast
 
@@ -87,9 +58,6 @@ def main(argv: list[str] | None = None) -> int:
     start = time.monotonic()
     ok = failed = 0
     for path in args.files:
-        stem = output_stem(path)
-        json_path = os.path.join(args.out_dir, stem + ".json")
-        error_path = os.path.join(args.out_dir, stem + ".error")
         text = None
         try:
             with open(path, encoding="utf-8") as fh:
@@ -97,15 +65,10 @@ def main(argv: list[str] | None = None) -> int:
             result = cfn_flip.to_json(text)
         except Exception as exc:  # noqa: BLE001 - any per-file failure is reported, not fatal
             failed += 1
-            for stale in (json_path,):
-                if os.path.exists(stale):
-                    os.remove(stale)
-            write_text(error_path, describe_error(exc, text))
+            write_outcome(args.out_dir, path, error=describe_error(exc, text))
             continue
         ok += 1
-        if os.path.exists(error_path):
-            os.remove(error_path)
-        write_text(json_path, result)
+        write_outcome(args.out_dir, path, result)
     if not args.quiet:
         print(
             f"flip_to_json: {ok} ok, {failed} errors, {time.monotonic() - start:.2f}s",

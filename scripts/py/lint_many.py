@@ -39,6 +39,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from _common import default_jobs, fix_hash_seed, fork_pool
+
 
 def _finding(rule: str, path, message: str, line=None, column=None, level=None, with_location=False):
     # cfn-lint hands out str/int subclasses (decoded YAML nodes): make them plain values.
@@ -142,32 +144,18 @@ def lint_all(files, mode, jobs, regions, ignore, include, with_location):
         yield from _run_group(mode, files, regions, ignore, include, with_location)
         return
     import concurrent.futures
-    import multiprocessing
 
     groups = split_by_size(files, min(jobs, len(files)))
     if mode == "subprocess":
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(groups))
     else:
-        pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=len(groups), mp_context=multiprocessing.get_context("fork")
-        )
+        pool = fork_pool(len(groups))
     with pool:
         futures = [
             pool.submit(_run_group, mode, g, regions, ignore, include, with_location) for g in groups
         ]
         for fut in futures:
             yield from fut.result()
-
-
-def _fix_hash_seed() -> None:
-    """Re-exec this script with PYTHONHASHSEED=0 unless it already has it.
-
-    Some outputs depend on set iteration order, which depends on the hash seed: a fixed seed
-    makes the results the same from run to run. exec replaces this process (no extra process).
-    """
-    if os.environ.get("PYTHONHASHSEED") != "0":
-        os.environ["PYTHONHASHSEED"] = "0"
-        os.execv(sys.executable, [sys.executable, os.path.abspath(__file__), *sys.argv[1:]])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     if unique:
         jobs = args.jobs
         if jobs is None:
-            jobs = min(2, os.cpu_count() or 1) if len(unique) >= 40 else 1
+            jobs = default_jobs(len(unique))
         mode = "subprocess" if args.subprocess else "api"
         try:
             for filename, item in lint_all(
@@ -239,5 +227,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    _fix_hash_seed()
+    fix_hash_seed(__file__)
     sys.exit(main())

@@ -42,34 +42,23 @@ bad arguments.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import os
 import sys
 import time
 
+from _common import (
+    batch_parser,
+    default_jobs,
+    fix_hash_seed,
+    fork_pool,
+    refuse_clashing_stems,
+    write_outcome,
+)
+
 # The tests' helper tests/translator/helpers.py:get_template_parameter_values()
 TEST_PARAMETER_VALUES = {"param1": "value1", "param2": "value2"}
-
-
-def output_stem(path: str) -> str:
-    return os.path.splitext(os.path.basename(path))[0]
-
-
-def check_unique_stems(files: list[str]) -> str | None:
-    seen: dict[str, str] = {}
-    for f in files:
-        stem = output_stem(f)
-        if stem in seen and seen[stem] != f:
-            return f"{seen[stem]!r} and {f!r} would both write {stem}.json"
-        seen[stem] = f
-    return None
-
-
-def write_text(path: str, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
 
 
 def _json_default(obj):
@@ -217,44 +206,20 @@ def _process_files(files: list[str]) -> tuple[int, int]:
     translate, out_dir, sort_keys, passthrough_metadata = _WORKER_STATE
     ok = failed = 0
     for path in files:
-        stem = output_stem(path)
-        json_path = os.path.join(out_dir, stem + ".json")
-        error_path = os.path.join(out_dir, stem + ".error")
         try:
             output = translate(read_template(path), passthrough_metadata)
             text = json.dumps(output, indent=2, sort_keys=sort_keys, default=_json_default) + "\n"
         except Exception as exc:  # noqa: BLE001 - per-file failures are reported, not fatal
             failed += 1
-            if os.path.exists(json_path):
-                os.remove(json_path)
-            write_text(error_path, error_message(exc) + "\n")
+            write_outcome(out_dir, path, error=error_message(exc) + "\n")
             continue
         ok += 1
-        if os.path.exists(error_path):
-            os.remove(error_path)
-        write_text(json_path, text)
+        write_outcome(out_dir, path, text)
     return ok, failed
 
 
-def _fix_hash_seed() -> None:
-    """Re-exec this script with PYTHONHASHSEED=0 unless it already has it.
-
-    Some outputs depend on set iteration order, which depends on the hash seed: a fixed seed
-    makes the results the same from run to run. exec replaces this process (no extra process).
-    """
-    if os.environ.get("PYTHONHASHSEED") != "0":
-        os.environ["PYTHONHASHSEED"] = "0"
-        os.execv(sys.executable, [sys.executable, os.path.abspath(__file__), *sys.argv[1:]])
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="sam_translate.py",
-        description=__doc__.split("\n\n", 1)[0],
-        epilog="Writes OUT_DIR/<name>.json (or <name>.error) for each FILE; exit 0 unless arguments are wrong.",
-    )
-    parser.add_argument("out_dir", metavar="OUT_DIR", help="output directory (created if missing)")
-    parser.add_argument("files", metavar="FILE", nargs="+", help="SAM templates (YAML or JSON)")
+    parser = batch_parser("sam_translate.py", __doc__, "SAM templates (YAML or JSON)")
     parser.add_argument(
         "--region",
         default=os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
@@ -291,9 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
     args = parser.parse_args(argv)
 
-    problem = check_unique_stems(args.files)
-    if problem:
-        parser.error(problem)
+    refuse_clashing_stems(parser, args.files)
     extra: dict[str, str] = {}
     for item in args.parameter:
         name, sep, value = item.partition("=")
@@ -315,18 +278,13 @@ def main(argv: list[str] | None = None) -> int:
     _WORKER_STATE = (translate, args.out_dir, args.sort_keys, args.passthrough_metadata)
     jobs = args.jobs
     if jobs is None:
-        jobs = min(2, os.cpu_count() or 1) if len(args.files) >= 40 else 1
+        jobs = default_jobs(len(args.files))
     if jobs <= 1:
         ok, failed = _process_files(args.files)
     else:
-        import concurrent.futures
-        import multiprocessing
-
         groups = [args.files[i::jobs] for i in range(jobs)]
         ok = failed = 0
-        with concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("fork")
-        ) as pool:
+        with fork_pool(jobs) as pool:
             for group_ok, group_failed in pool.map(_process_files, [g for g in groups if g]):
                 ok += group_ok
                 failed += group_failed
@@ -340,5 +298,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    _fix_hash_seed()
+    fix_hash_seed(__file__)
     sys.exit(main())
