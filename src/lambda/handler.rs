@@ -49,7 +49,7 @@ pub fn redirect(edit: &mut FunctionEdit) {
         }
         RuntimeFamily::Ruby | RuntimeFamily::Custom | RuntimeFamily::Unsupported => {
             if let Some(handler) = edit.inherited("Handler").cloned() {
-                env::set(edit, "DD_LAMBDA_HANDLER", handler, "the function's handler");
+                env::set(edit, "DD_LAMBDA_HANDLER", handler, Slot::Handler.source());
             }
             return;
         }
@@ -63,34 +63,11 @@ pub fn redirect(edit: &mut FunctionEdit) {
     };
     if current.as_str().is_some_and(is_datadog_handler) {
         if current.as_str() != Some(target) {
-            edit.props
-                .insert("Handler".into(), Value::String(target.into()));
-            edit.change(Change::HandlerRedirected {
-                from: current,
-                to: target.to_string(),
-            });
+            Slot::Handler.point_to(edit, current, target);
         }
         return;
     }
-    if env::user_has(edit, "DD_LAMBDA_HANDLER") {
-        edit.warn(format!(
-            "Resource {} already sets DD_LAMBDA_HANDLER but its Handler is not Datadog's; the handler was left alone. Remove DD_LAMBDA_HANDLER, or set Handler to {target}.",
-            edit.id
-        ));
-        return;
-    }
-    env::set(
-        edit,
-        "DD_LAMBDA_HANDLER",
-        current.clone(),
-        "the function's handler",
-    );
-    edit.props
-        .insert("Handler".into(), Value::String(target.into()));
-    edit.change(Change::HandlerRedirected {
-        from: current,
-        to: target.to_string(),
-    });
+    Slot::Handler.wrap(edit, current, target);
 }
 
 /// Images: redirect through `ImageConfig.Command` when `imageRuntime` says
@@ -126,28 +103,67 @@ fn redirect_image(edit: &mut FunctionEdit) {
     if first.as_str().is_some_and(is_datadog_handler) {
         return;
     }
-    if env::user_has(edit, "DD_LAMBDA_HANDLER") {
-        edit.warn(format!(
-            "Resource {} already sets DD_LAMBDA_HANDLER but its command is not Datadog's; the command was left alone.",
-            edit.id
-        ));
-        return;
+    Slot::ImageCommand.wrap(edit, first, target);
+}
+
+/// Where the user's handler is: a function's `Handler`, or the first element
+/// of an image's `ImageConfig.Command`.
+#[derive(Clone, Copy)]
+enum Slot {
+    Handler,
+    ImageCommand,
+}
+
+impl Slot {
+    /// The source named for `DD_LAMBDA_HANDLER` in the report.
+    fn source(self) -> &'static str {
+        match self {
+            Slot::Handler => "the function's handler",
+            Slot::ImageCommand => "the image's ImageConfig.Command",
+        }
     }
-    env::set(
-        edit,
-        "DD_LAMBDA_HANDLER",
-        first.clone(),
-        "the image's ImageConfig.Command",
-    );
-    if let Some(Value::Array(command)) = edit
-        .props
-        .get_mut("ImageConfig")
-        .and_then(|c| c.get_mut("Command"))
-    {
-        command[0] = Value::String(target.into());
+
+    /// Moves the user's handler `current` to `DD_LAMBDA_HANDLER` and puts
+    /// Datadog's wrapper `target` in its place; when the user already sets
+    /// `DD_LAMBDA_HANDLER`, warns and leaves both alone.
+    fn wrap(self, edit: &mut FunctionEdit, current: Value, target: &str) {
+        if env::user_has(edit, "DD_LAMBDA_HANDLER") {
+            let id = &edit.id;
+            let warning = match self {
+                Slot::Handler => format!(
+                    "Resource {id} already sets DD_LAMBDA_HANDLER but its Handler is not Datadog's; the handler was left alone. Remove DD_LAMBDA_HANDLER, or set Handler to {target}."
+                ),
+                Slot::ImageCommand => format!(
+                    "Resource {id} already sets DD_LAMBDA_HANDLER but its command is not Datadog's; the command was left alone."
+                ),
+            };
+            edit.warn(warning);
+            return;
+        }
+        env::set(edit, "DD_LAMBDA_HANDLER", current.clone(), self.source());
+        self.point_to(edit, current, target);
     }
-    edit.change(Change::HandlerRedirected {
-        from: first,
-        to: target.to_string(),
-    });
+
+    /// Writes `target` in the slot and reports the redirection from `from`.
+    fn point_to(self, edit: &mut FunctionEdit, from: Value, target: &str) {
+        let target_value = Value::String(target.into());
+        match self {
+            Slot::Handler => {
+                edit.props.insert("Handler".into(), target_value);
+            }
+            Slot::ImageCommand => {
+                if let Some(Value::Array(command)) = edit
+                    .props
+                    .get_mut("ImageConfig")
+                    .and_then(|c| c.get_mut("Command"))
+                {
+                    command[0] = target_value;
+                }
+            }
+        }
+        edit.change(Change::HandlerRedirected {
+            from,
+            to: target.to_string(),
+        });
+    }
 }
