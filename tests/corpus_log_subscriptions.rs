@@ -29,6 +29,7 @@ mod stepfn_support;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use common::stem;
 use dd_serverless_macro::dry_run;
 use dd_serverless_macro::report::Change;
 use dd_serverless_macro::step_functions::definition::{self, Found};
@@ -41,10 +42,6 @@ const FORWARDER: &str = "arn:aws:lambda:us-east-1:123456789012:function:DatadogF
 const STATE_MACHINE: &str = "AWS::StepFunctions::StateMachine";
 const SAM_STATE_MACHINE: &str = "AWS::Serverless::StateMachine";
 const FUNCTION: &str = "AWS::Lambda::Function";
-
-fn stem(path: &Path) -> String {
-    path.file_stem().unwrap().to_string_lossy().into_owned()
-}
 
 /// Corpus outputs declaring a resource of this type, with their content.
 fn outputs_with(resource_type: &str) -> Vec<(PathBuf, Value)> {
