@@ -113,15 +113,9 @@ pub fn subscribe(
 /// `Metadata.Datadog.Parameters` over it. Problems with those were reported
 /// by the function pass already, so they are not reported twice.
 fn own_config(config: &Config, id: &str, function: &Value) -> Config {
-    match function
-        .get("Metadata")
-        .and_then(|m| m.get("Datadog"))
-        .and_then(|d| d.get("Parameters"))
-        .and_then(Value::as_object)
-    {
-        Some(overrides) => config.with_overrides(id, overrides, &mut Report::default()),
-        None => config.clone(),
-    }
+    config
+        .for_resource(id, function, &mut Report::default())
+        .map_or_else(|| config.clone(), std::borrow::Cow::into_owned)
 }
 
 /// What the pass needs to know about a function.

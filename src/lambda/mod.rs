@@ -15,28 +15,16 @@ pub mod layers;
 pub mod tags;
 pub mod tracing;
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
 use crate::StackContext;
-use crate::config::Config;
+use crate::config::{Config, exclusion_reason};
 use crate::report::{Change, Report};
 use crate::template::resources::{ids_of_types, is_cdk, sam_function_globals};
 use function::{FunctionKind, LAMBDA_FUNCTION, SERVERLESS_FUNCTION};
-
-/// Why a function is left alone before any pass runs, if it is.
-fn exclusion(id: &str, resource: &Value, config: &Config) -> Option<String> {
-    if config.exclude.iter().any(|e| e == id) {
-        return Some("excluded by the `exclude` parameter".to_string());
-    }
-    let exclude = resource.get("Metadata")?.get("Datadog")?.get("Exclude")?;
-    let excluded = exclude.as_bool() == Some(true)
-        || exclude
-            .as_str()
-            .is_some_and(|s| s.eq_ignore_ascii_case("true"));
-    excluded.then(|| "excluded by Metadata.Datadog.Exclude".to_string())
-}
 
 /// Instruments every function of the fragment, then subscribes the
 /// instrumented ones' log groups to the Forwarder when `forwarderArn` is set.
@@ -59,35 +47,20 @@ pub fn instrument(
         } else {
             FunctionKind::Lambda
         };
-        if let Some(reason) = exclusion(&id, resource, config) {
+        if let Some(reason) = exclusion_reason(&id, resource, config) {
             report.change(
                 &id,
                 resource["Type"].as_str().unwrap_or_default(),
-                Change::Skipped { reason },
+                Change::Skipped {
+                    reason: reason.to_string(),
+                },
             );
             continue;
         }
-        let overrides = resource
-            .get("Metadata")
-            .and_then(|m| m.get("Datadog"))
-            .and_then(|d| d.get("Parameters"));
-        let function_config = match overrides {
-            None => Rc::clone(&shared),
-            Some(Value::Object(o)) => {
-                let errors_before = report.errors().count();
-                let c = config.with_overrides(&id, o, report);
-                if report.errors().count() > errors_before {
-                    continue;
-                }
-                Rc::new(c)
-            }
-            Some(_) => {
-                report.error(
-                    Some(&id),
-                    format!("Resource {id}: Metadata.Datadog.Parameters must be a mapping of parameter names to values."),
-                );
-                continue;
-            }
+        let function_config = match config.for_resource(&id, resource, report) {
+            None => continue,
+            Some(Cow::Borrowed(_)) => Rc::clone(&shared),
+            Some(Cow::Owned(own)) => Rc::new(own),
         };
         let function_globals = if kind == FunctionKind::Serverless {
             &globals

@@ -27,7 +27,7 @@ pub mod trace_context;
 use serde_json::{Map, Value};
 
 use crate::StackContext;
-use crate::config::Config;
+use crate::config::{Config, exclusion_reason};
 use crate::report::{Change, Report};
 use crate::template::resources::{ids_of_types, resource_type, resources_mut};
 use definition::Found;
@@ -109,30 +109,13 @@ pub fn instrument(
             continue;
         };
         let resource_type = resource_type(resource).unwrap_or_default().to_string();
-        let datadog = resource.get("Metadata").and_then(|m| m.get("Datadog"));
-        let overridden;
-        let own_config = match datadog
-            .and_then(|d| d.get("Parameters"))
-            .and_then(Value::as_object)
-        {
-            Some(overrides) => {
-                overridden = config.with_overrides(&id, overrides, report);
-                &overridden
-            }
-            None => config,
+        let Some(own_config) = config.for_resource(&id, resource, report) else {
+            continue;
         };
         let Some(destination) = own_config.step_function_forwarder_arn.clone() else {
             continue;
         };
-        let excluded_by_metadata = datadog
-            .and_then(|d| d.get("Exclude"))
-            .is_some_and(|e| e == &Value::Bool(true) || e.as_str() == Some("true"));
-        if excluded_by_metadata || own_config.exclude.contains(&id) {
-            let reason = if excluded_by_metadata {
-                "Metadata.Datadog.Exclude is true"
-            } else {
-                "listed in the `exclude` parameter"
-            };
+        if let Some(reason) = exclusion_reason(&id, resource, &own_config) {
             report.change(
                 &id,
                 &resource_type,
@@ -172,7 +155,7 @@ pub fn instrument(
         ) {
             logging::subscribe(resources, &machine, &target, &destination, report);
         }
-        tags::add(&mut properties, &machine, own_config, report);
+        tags::add(&mut properties, &machine, &own_config, report);
         merge_traces(&mut properties, &machine, &functions, report);
         if let Some(resource) = resources.get_mut(&id).and_then(Value::as_object_mut) {
             resource.insert("Properties".into(), Value::Object(properties));
