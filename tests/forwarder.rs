@@ -57,19 +57,6 @@ fn check(name: &str) {
     );
 }
 
-macro_rules! fixtures {
-    ($($name:ident),* $(,)?) => {
-        $(#[test] fn $name() { check(stringify!($name)); })*
-
-        #[test]
-        fn every_fixture_has_a_test() {
-            let mut listed = vec![$(stringify!($name).to_string()),*];
-            listed.sort();
-            assert_eq!(fixture_names(SET), listed);
-        }
-    };
-}
-
 fixtures!(
     no_log_group,
     log_group_by_name,

@@ -26,19 +26,6 @@ fn check(name: &str) {
     assert_context_injected(name, &out.fragment, &out.report);
 }
 
-macro_rules! fixtures {
-    ($($name:ident),* $(,)?) => {
-        $(#[test] fn $name() { check(stringify!($name)); })*
-
-        #[test]
-        fn every_fixture_has_a_test() {
-            let mut listed = vec![$(stringify!($name).to_string()),*];
-            listed.sort();
-            assert_eq!(fixture_names(SET), listed);
-        }
-    };
-}
-
 fixtures!(
     no_role,
     role_get_att_list,

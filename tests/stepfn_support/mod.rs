@@ -387,3 +387,19 @@ fn collect_states(machine: &Value, out: &mut Vec<(String, Value)>) {
         }
     }
 }
+
+/// One test per fixture of the test file's `SET`, each calling its `check`,
+/// and a test that every fixture of the set is listed.
+#[macro_export]
+macro_rules! fixtures {
+    ($($name:ident),* $(,)?) => {
+        $(#[test] fn $name() { check(stringify!($name)); })*
+
+        #[test]
+        fn every_fixture_has_a_test() {
+            let mut listed = vec![$(stringify!($name).to_string()),*];
+            listed.sort();
+            assert_eq!(fixture_names(SET), listed);
+        }
+    };
+}
