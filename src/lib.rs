@@ -70,33 +70,45 @@ pub fn partition_of(region: &str) -> &'static str {
 /// Runs the transform on a request. Never panics on bad input; a bug in a
 /// pass is caught by [`handle`], not here.
 pub fn transform(request: &MacroRequest, environment: &MacroEnvironment) -> Transformed {
+    let mut fragment = request.fragment.clone();
+    let report = transform_in_place(&mut fragment, request, environment);
+    Transformed { fragment, report }
+}
+
+/// The transform itself, on a fragment owned by the caller (a copy of the
+/// request's or the request's own, taken out of it): `request.fragment` is
+/// not read. When the report holds errors, `fragment` must not be used.
+fn transform_in_place(
+    fragment: &mut Value,
+    request: &MacroRequest,
+    environment: &MacroEnvironment,
+) -> Report {
     let mut report = Report::default();
     let config = config::Config::build(
         config::ConfigInputs {
             params: &request.params,
-            fragment: &request.fragment,
+            fragment,
             environment,
         },
         &mut report,
     );
-    let mut fragment = request.fragment.clone();
-    if template::resources::resources(&fragment).is_none() {
+    if template::resources::resources(fragment).is_none() {
         report.error(
             None,
             "the template has no Resources section (or it is not a mapping)",
         );
     }
     if report.has_errors() {
-        return Transformed { fragment, report };
+        return report;
     }
     let context = StackContext {
         region: &request.region,
         account_id: &request.account_id,
         template_parameter_values: &request.template_parameter_values,
     };
-    lambda::instrument(&mut fragment, &config, &context, &mut report);
-    step_functions::instrument(&mut fragment, &config, &context, &mut report);
-    Transformed { fragment, report }
+    lambda::instrument(fragment, &config, &context, &mut report);
+    step_functions::instrument(fragment, &config, &context, &mut report);
+    report
 }
 
 /// Runs the transform and answers as the macro: `success` with the new
@@ -111,7 +123,23 @@ pub fn handle_with_report(
     request: MacroRequest,
     environment: &MacroEnvironment,
 ) -> (MacroResponse, Report) {
-    match catch_unwind(AssertUnwindSafe(|| transform(&request, environment))) {
+    let outcome = catch_unwind(AssertUnwindSafe(|| transform(&request, environment)));
+    let MacroRequest {
+        request_id,
+        fragment,
+        ..
+    } = request;
+    answer(request_id, outcome, move || fragment)
+}
+
+/// Turns the outcome of a transform into the macro's answer; `original`
+/// gives the fragment as received, for a failure.
+fn answer(
+    request_id: String,
+    outcome: std::thread::Result<Transformed>,
+    original: impl FnOnce() -> Value,
+) -> (MacroResponse, Report) {
+    match outcome {
         Ok(Transformed { fragment, report }) => {
             if report.has_errors() {
                 let message = report
@@ -120,11 +148,11 @@ pub fn handle_with_report(
                     .collect::<Vec<_>>()
                     .join("\n");
                 (
-                    MacroResponse::failure(request.request_id, request.fragment, message),
+                    MacroResponse::failure(request_id, original(), message),
                     report,
                 )
             } else {
-                (MacroResponse::success(request.request_id, fragment), report)
+                (MacroResponse::success(request_id, fragment), report)
             }
         }
         Err(panic) => {
@@ -139,7 +167,7 @@ pub fn handle_with_report(
             );
             report.error(None, message.clone());
             (
-                MacroResponse::failure(request.request_id, request.fragment, message),
+                MacroResponse::failure(request_id, original(), message),
                 report,
             )
         }
@@ -152,15 +180,18 @@ pub fn handle_value(raw: Value, environment: &MacroEnvironment) -> (MacroRespons
     let request_id = MacroRequest::request_id_of(&raw);
     match MacroRequest::from_value(raw) {
         Ok(request) => handle_with_report(request, environment),
-        Err(e) => {
-            let mut report = Report::default();
-            report.error(None, e.to_string());
-            (
-                MacroResponse::failure(request_id, Value::Null, e.to_string()),
-                report,
-            )
-        }
+        Err(e) => shape_failure(request_id, e),
     }
+}
+
+/// The answer to an event of the wrong shape.
+fn shape_failure(request_id: String, e: macro_event::EventShapeError) -> (MacroResponse, Report) {
+    let mut report = Report::default();
+    report.error(None, e.to_string());
+    (
+        MacroResponse::failure(request_id, Value::Null, e.to_string()),
+        report,
+    )
 }
 
 /// Answers an event given as bytes (the `handle-event` command): too large or
@@ -177,13 +208,37 @@ pub fn handle_bytes(bytes: &[u8], environment: &MacroEnvironment) -> (MacroRespo
             bytes.len()
         ));
     }
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(raw) => handle_value(raw, environment),
-        Err(e) => fail(format!(
-            "the macro event is not valid JSON: {}",
-            template::json_error(&e)
-        )),
-    }
+    let raw = match serde_json::from_slice::<Value>(bytes) {
+        Ok(raw) => raw,
+        Err(e) => {
+            return fail(format!(
+                "the macro event is not valid JSON: {}",
+                template::json_error(&e)
+            ));
+        }
+    };
+    let request_id = MacroRequest::request_id_of(&raw);
+    let mut request = match MacroRequest::from_value(raw) {
+        Ok(request) => request,
+        Err(e) => return shape_failure(request_id, e),
+    };
+    // The transform works on the request's own fragment, not a copy (the
+    // copy costs as much as parsing): a failure, which must answer with the
+    // fragment as received, reads it again from the bytes.
+    let mut fragment = std::mem::take(&mut request.fragment);
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let report = transform_in_place(&mut fragment, &request, environment);
+        Transformed { fragment, report }
+    }));
+    answer(request.request_id, outcome, || fragment_of(bytes))
+}
+
+/// The `fragment` of an event that was read once already.
+fn fragment_of(bytes: &[u8]) -> Value {
+    serde_json::from_slice::<Value>(bytes)
+        .ok()
+        .and_then(|mut raw| raw.get_mut("fragment").map(Value::take))
+        .unwrap_or(Value::Null)
 }
 
 #[cfg(test)]
@@ -219,6 +274,24 @@ mod tests {
         assert_eq!(resp.request_id, "abc");
         let (resp, _) = handle_bytes(b"not json", &MacroEnvironment::default());
         assert!(resp.error_message.unwrap().contains("not valid JSON"));
+    }
+
+    #[test]
+    fn handle_bytes_failure_answers_the_fragment_as_received() {
+        // One function instrumented, one refused: the answer carries neither edit.
+        let event = json!({"requestId": "r2", "params": {"apiKey": "k"}, "fragment": {"Resources": {
+            "Good": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12", "Handler": "a.b"}},
+            "Bad": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": {"Fn::FindInMap": ["M", "a", "b"]}, "Handler": "a.b"}}
+        }}});
+        let bytes = serde_json::to_vec(&event).unwrap();
+        let (resp, report) = handle_bytes(&bytes, &MacroEnvironment::default());
+        assert_eq!(resp.status, "failure");
+        assert_eq!(resp.request_id, "r2");
+        assert!(resp.error_message.unwrap().contains("Resource Bad"));
+        assert_eq!(resp.fragment, event["fragment"]);
+        assert!(report.has_errors());
+        let (from_value, _) = handle_value(event.clone(), &MacroEnvironment::default());
+        assert_eq!(from_value.fragment, event["fragment"]);
     }
 
     #[test]

@@ -167,11 +167,7 @@ impl Report {
 
     /// Records a change to a resource.
     pub fn change(&mut self, logical_id: &str, resource_type: &str, change: Change) {
-        match self
-            .resources
-            .iter_mut()
-            .find(|r| r.logical_id == logical_id)
-        {
+        match self.resource_mut(logical_id) {
             Some(r) => r.changes.push(change),
             None => self.resources.push(ResourceReport {
                 logical_id: logical_id.to_string(),
@@ -179,6 +175,16 @@ impl Report {
                 changes: vec![change],
             }),
         }
+    }
+
+    /// The report of a resource already touched. Searched from the end:
+    /// passes record a resource's changes together, so the resource is
+    /// almost always the last one (this keeps a 500-function report linear).
+    fn resource_mut(&mut self, logical_id: &str) -> Option<&mut ResourceReport> {
+        self.resources
+            .iter_mut()
+            .rev()
+            .find(|r| r.logical_id == logical_id)
     }
 
     /// Records that a bundled default was used.
@@ -210,8 +216,12 @@ impl Report {
     /// Appends another report's contents (used when a pass works on a copy).
     pub fn merge(&mut self, other: Report) {
         for r in other.resources {
-            for c in r.changes {
-                self.change(&r.logical_id, &r.resource_type, c);
+            if r.changes.is_empty() {
+                continue;
+            }
+            match self.resource_mut(&r.logical_id) {
+                Some(existing) => existing.changes.extend(r.changes),
+                None => self.resources.push(r),
             }
         }
         for d in other.diagnostics {
