@@ -1,0 +1,48 @@
+//! `cargo bench`: the macro on generated events (1, 50 and 500 functions,
+//! 20 state machines), each beside its floor, `serde_json` parsing the same
+//! bytes into a `Value` and writing it back.
+//!
+//! Both sides go from bytes to bytes: `handle` is [`handle_bytes`] plus
+//! serialising the response, as the deployed macro does. `scripts/bench`
+//! reads the medians from `target/criterion/EVENT/{handle,floor}/new/`.
+
+#[path = "support/event_gen.rs"]
+mod event_gen;
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use dd_serverless_macro::{MacroEnvironment, handle_bytes};
+use serde_json::Value;
+
+fn handle_vs_floor(c: &mut Criterion) {
+    let environment = MacroEnvironment::default();
+    for name in event_gen::EVENTS {
+        let bytes = event_gen::event_bytes(name).expect("every listed event exists");
+        let (response, _) = handle_bytes(&bytes, &environment);
+        assert!(
+            response.is_success(),
+            "{name}: the generated event must transform: {:?}",
+            response.error_message
+        );
+        let mut group = c.benchmark_group(*name);
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_function("handle", |b| {
+            b.iter(|| {
+                let (response, _) = handle_bytes(black_box(&bytes), &environment);
+                serde_json::to_vec(&response).expect("a response serialises")
+            })
+        });
+        group.bench_function("floor", |b| {
+            b.iter(|| {
+                let value: Value =
+                    serde_json::from_slice(black_box(&bytes)).expect("the event is JSON");
+                serde_json::to_vec(&value).expect("a value serialises")
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, handle_vs_floor);
+criterion_main!(benches);
