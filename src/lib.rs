@@ -203,10 +203,7 @@ pub fn handle_bytes(bytes: &[u8], environment: &MacroEnvironment) -> (MacroRespo
         (MacroResponse::failure("", Value::Null, message), report)
     };
     if bytes.len() > MAX_EVENT_BYTES {
-        return fail(format!(
-            "the macro event is {} bytes; the largest accepted is {MAX_EVENT_BYTES} bytes (Lambda's payload limit)",
-            bytes.len()
-        ));
+        return oversized_event(bytes.len() as u64);
     }
     let raw = match serde_json::from_slice::<Value>(bytes) {
         Ok(raw) => raw,
@@ -231,6 +228,18 @@ pub fn handle_bytes(bytes: &[u8], environment: &MacroEnvironment) -> (MacroRespo
         Transformed { fragment, report }
     }));
     answer(request.request_id, outcome, || fragment_of(bytes))
+}
+
+/// The answer to an event of `len` bytes, over [`MAX_EVENT_BYTES`]: a
+/// failure saying so. Front ends that stop reading at the limit give the
+/// size they counted.
+pub fn oversized_event(len: u64) -> (MacroResponse, Report) {
+    let message = format!(
+        "the macro event is {len} bytes; the largest accepted is {MAX_EVENT_BYTES} bytes (Lambda's payload limit)"
+    );
+    let mut report = Report::default();
+    report.error(None, message.clone());
+    (MacroResponse::failure("", Value::Null, message), report)
 }
 
 /// The `fragment` of an event that was read once already.

@@ -188,16 +188,22 @@ fn usage(message: String) -> Failure {
     Failure { code: 2, message }
 }
 
-fn read_input(file: &str) -> Result<String, Failure> {
-    let mut bytes = Vec::new();
-    let result = if file == "-" {
-        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
-    } else {
-        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
-    };
+/// Reads a file (`-`: standard input) as UTF-8 text, keeping at most
+/// `limit` bytes in memory: past that the rest is only counted, and the
+/// answer is `Err(its size)`, so that a huge input is refused without being
+/// held.
+fn read_input(file: &str, limit: usize) -> Result<Result<String, u64>, Failure> {
     let name = if file == "-" { "standard input" } else { file };
-    result.map_err(|e| usage(format!("cannot read {name}: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| {
+    let result = if file == "-" {
+        read_bounded(std::io::stdin().lock(), limit)
+    } else {
+        std::fs::File::open(file).and_then(|f| read_bounded(f, limit))
+    };
+    let bytes = match result.map_err(|e| usage(format!("cannot read {name}: {e}")))? {
+        Ok(bytes) => bytes,
+        Err(size) => return Ok(Err(size)),
+    };
+    String::from_utf8(bytes).map(Ok).map_err(|e| {
         usage(format!(
             "{name} is not UTF-8 text (byte {})",
             e.utf8_error().valid_up_to()
@@ -205,9 +211,28 @@ fn read_input(file: &str) -> Result<String, Failure> {
     })
 }
 
+/// Up to `limit` bytes of `reader`, or `Err(its whole size)` when longer.
+fn read_bounded(mut reader: impl Read, limit: usize) -> std::io::Result<Result<Vec<u8>, u64>> {
+    let mut bytes = Vec::new();
+    reader
+        .by_ref()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() <= limit {
+        return Ok(Ok(bytes));
+    }
+    let rest = std::io::copy(&mut reader, &mut std::io::sink())?;
+    Ok(Err(bytes.len() as u64 + rest))
+}
+
 fn read_template(file: &str) -> Result<(serde_json::Value, Format), Failure> {
-    let text = read_input(file)?;
     let name = if file == "-" { "standard input" } else { file };
+    let text = read_input(file, template::MAX_TEMPLATE_BYTES)?.map_err(|size| {
+        usage(format!(
+            "{name}: {}",
+            template::TemplateError::TooLarge(usize::try_from(size).unwrap_or(usize::MAX))
+        ))
+    })?;
     template::parse(&text).map_err(|e| usage(format!("{name}: {e}")))
 }
 
@@ -371,8 +396,10 @@ fn run_transform(args: TransformArgs) -> Result<(), Failure> {
 }
 
 fn run_handle_event(file: &str) -> Result<(), Failure> {
-    let text = read_input(file)?;
-    let (response, _) = handle_bytes(text.as_bytes(), &MacroEnvironment::from_process());
+    let (response, _) = match read_input(file, dd_serverless_macro::MAX_EVENT_BYTES)? {
+        Ok(text) => handle_bytes(text.as_bytes(), &MacroEnvironment::from_process()),
+        Err(size) => dd_serverless_macro::oversized_event(size),
+    };
     let mut json = serde_json::to_string(&response).map_err(|e| usage(e.to_string()))?;
     json.push('\n');
     write_output(None, &json)
