@@ -31,9 +31,22 @@ pub fn user_value<'e>(edit: &'e FunctionEdit, name: &str) -> Option<&'e Value> {
 /// The function's own variables map, created when absent; `None` (and an
 /// error recorded) when `Environment` or `Variables` is an intrinsic.
 fn variables_mut(edit: &mut FunctionEdit) -> Option<&mut Map<String, Value>> {
-    let readable = match edit.props.get("Environment") {
-        None => true,
-        Some(Value::Object(env)) => matches!(env.get("Variables"), None | Some(Value::Object(_))),
+    // Looked up before created: `entry` would allocate both keys each call.
+    let readable = match edit.props.get_mut("Environment") {
+        None => {
+            let mut env = Map::new();
+            env.insert("Variables".into(), Value::Object(Map::new()));
+            edit.props.insert("Environment".into(), Value::Object(env));
+            true
+        }
+        Some(Value::Object(env)) => match env.get("Variables") {
+            None => {
+                env.insert("Variables".into(), Value::Object(Map::new()));
+                true
+            }
+            Some(Value::Object(_)) => true,
+            Some(_) => false,
+        },
         Some(_) => false,
     };
     if !readable {
@@ -44,13 +57,9 @@ fn variables_mut(edit: &mut FunctionEdit) -> Option<&mut Map<String, Value>> {
         ));
         return None;
     }
-    let env = edit
-        .props
-        .entry("Environment")
-        .or_insert_with(|| Value::Object(Map::new()))
-        .as_object_mut()?;
-    env.entry("Variables")
-        .or_insert_with(|| Value::Object(Map::new()))
+    edit.props
+        .get_mut("Environment")?
+        .get_mut("Variables")?
         .as_object_mut()
 }
 
@@ -64,6 +73,14 @@ pub fn as_env_value(value: &Value) -> Value {
     }
 }
 
+/// [`as_env_value`] of an owned value, without copying it.
+fn into_env_value(value: Value) -> Value {
+    match value {
+        Value::Bool(_) | Value::Number(_) => as_env_value(&value),
+        other => other,
+    }
+}
+
 /// Sets a variable unless the user set it; records what happened.
 pub fn set(edit: &mut FunctionEdit, name: &str, value: Value, source: impl Into<String>) {
     if user_has(edit, name) {
@@ -72,7 +89,7 @@ pub fn set(edit: &mut FunctionEdit, name: &str, value: Value, source: impl Into<
         });
         return;
     }
-    let value = as_env_value(&value);
+    let value = into_env_value(value);
     let Some(vars) = variables_mut(edit) else {
         return;
     };

@@ -152,7 +152,7 @@ impl FunctionEdit {
     /// Records a change to this function.
     pub fn change(&mut self, change: Change) {
         let ty = self.resource_type();
-        self.report.change(&self.id.clone(), ty, change);
+        self.report.change(&self.id, ty, change);
     }
 
     /// Records an error about this function: it will be left untouched.
