@@ -195,9 +195,12 @@ fn usage(message: String) -> Failure {
 fn read_input(file: &str, limit: usize) -> Result<Result<String, u64>, Failure> {
     let name = if file == "-" { "standard input" } else { file };
     let result = if file == "-" {
-        read_bounded(std::io::stdin().lock(), limit)
+        read_bounded(std::io::stdin().lock(), limit, None)
     } else {
-        std::fs::File::open(file).and_then(|f| read_bounded(f, limit))
+        std::fs::File::open(file).and_then(|f| {
+            let size = f.metadata().ok().map(|m| m.len());
+            read_bounded(f, limit, size)
+        })
     };
     let bytes = match result.map_err(|e| usage(format!("cannot read {name}: {e}")))? {
         Ok(bytes) => bytes,
@@ -212,8 +215,14 @@ fn read_input(file: &str, limit: usize) -> Result<Result<String, u64>, Failure> 
 }
 
 /// Up to `limit` bytes of `reader`, or `Err(its whole size)` when longer.
-fn read_bounded(mut reader: impl Read, limit: usize) -> std::io::Result<Result<Vec<u8>, u64>> {
-    let mut bytes = Vec::new();
+fn read_bounded(
+    mut reader: impl Read,
+    limit: usize,
+    size_hint: Option<u64>,
+) -> std::io::Result<Result<Vec<u8>, u64>> {
+    // A file's size, when known, saves growing the buffer to twice the text.
+    let capacity = size_hint.map_or(0, |n| n.min(limit as u64 + 1) as usize);
+    let mut bytes = Vec::with_capacity(capacity);
     reader
         .by_ref()
         .take(limit as u64 + 1)
@@ -396,13 +405,25 @@ fn run_transform(args: TransformArgs) -> Result<(), Failure> {
 }
 
 fn run_handle_event(file: &str) -> Result<(), Failure> {
-    let (response, _) = match read_input(file, dd_serverless_macro::MAX_EVENT_BYTES)? {
+    let text_of_event = read_input(file, dd_serverless_macro::MAX_EVENT_BYTES)?;
+    let (response, _) = match &text_of_event {
         Ok(text) => handle_bytes(text.as_bytes(), &MacroEnvironment::from_process()),
-        Err(size) => dd_serverless_macro::oversized_event(size),
+        Err(size) => dd_serverless_macro::oversized_event(*size),
     };
-    let mut json = serde_json::to_string(&response).map_err(|e| usage(e.to_string()))?;
-    json.push('\n');
-    write_output(None, &json)
+    drop(text_of_event);
+    // Written as it is serialised: the answer of a large event is megabytes.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let written = serde_json::to_writer(&mut out, &response)
+        .map_err(std::io::Error::from)
+        .and_then(|_| out.write_all(b"\n"))
+        .and_then(|_| out.flush());
+    match written {
+        // A closed pipe (`| head`) is not an error worth reporting.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(usage(format!("cannot write the answer: {e}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn run_convert(file: &str, format: Format, output: Option<&PathBuf>) -> Result<(), Failure> {
