@@ -112,10 +112,10 @@ pub fn subscribe(
 /// The configuration of one function: the global one, with its
 /// `Metadata.Datadog.Parameters` over it. Problems with those were reported
 /// by the function pass already, so they are not reported twice.
-fn own_config(config: &Config, id: &str, function: &Value) -> Config {
+fn own_config<'c>(config: &'c Config, id: &str, function: &Value) -> std::borrow::Cow<'c, Config> {
     config
         .for_resource(id, function, &mut Report::default())
-        .map_or_else(|| config.clone(), std::borrow::Cow::into_owned)
+        .unwrap_or(std::borrow::Cow::Borrowed(config))
 }
 
 /// What the pass needs to know about a function.
