@@ -29,7 +29,8 @@ fn main() -> ExitCode {
             black_box(serde_json::to_vec(&response).expect("a response serialises"));
         }
         "floor" => {
-            let value: Value = serde_json::from_slice(black_box(&bytes)).expect("the event is JSON");
+            let value: Value =
+                serde_json::from_slice(black_box(&bytes)).expect("the event is JSON");
             black_box(serde_json::to_vec(&value).expect("a value serialises"));
         }
         "read" => {
