@@ -88,7 +88,13 @@ fn short_form(map: &Map<String, Value>) -> Option<Node<'_>> {
 /// Writes a value as a YAML document (no `---`), ending in a newline.
 pub(super) fn document(value: &Value) -> String {
     let mut writer = Writer { out: String::new() };
-    match node(value) {
+    // A template is a mapping even when it has one key that names an
+    // intrinsic (`Condition: x`): `!Condition x` would not read back as one.
+    let root = match value {
+        Value::Object(map) => Node::Map(map),
+        other => node(other),
+    };
+    match root {
         Node::Map(map) if !map.is_empty() => writer.map_entries(map, 0, false),
         Node::Seq(items) if !items.is_empty() => writer.seq_items(items, 0, false),
         other => {
@@ -296,6 +302,15 @@ Resources:
     }
 
     #[test]
+    fn a_template_is_never_a_short_form() {
+        // Found by the template_parse fuzz target.
+        let value = json!({"Condition": "eN- LadogN"});
+        let text = document(&value);
+        assert_eq!(text, "Condition: eN- LadogN\n");
+        assert_eq!(crate::template::parse(&text).unwrap().0, value);
+    }
+
+    #[test]
     fn short_forms_only_when_they_read_back_the_same() {
         let v = json!({
             "a": {"Fn::GetAtt": "R.Arn"},
@@ -343,7 +358,8 @@ f:
         assert_eq!(document(&json!({})), "{}\n");
         assert_eq!(document(&json!([1, "a"])), "- 1\n- a\n");
         assert_eq!(document(&json!("yes")), "'yes'\n");
-        assert_eq!(document(&json!({"Ref": "X"})), "!Ref X\n");
+        // A mapping, never a short form: `!Ref X` is not a template.
+        assert_eq!(document(&json!({"Ref": "X"})), "Ref: X\n");
         let key = "k".repeat(1200);
         assert_eq!(
             document(&json!({ key.clone(): 1 })),
