@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 use crate::config::Config;
 use crate::report::{Change, Report};
 use crate::template::intrinsics::ref_target;
-use crate::template::resources::{resource_type, resources_mut, unique_logical_id};
+use crate::template::resources::{new_resource, resource_type, resources_mut, unique_logical_id};
 use name_expr::NameExpr;
 use subscription::{
     LOG_GROUP_TYPE, LogGroupTarget, SUBSCRIPTION_FILTER_TYPE, condition_of, existing_filter,
@@ -168,16 +168,11 @@ impl FunctionFacts {
 
     /// The log group to declare for the function.
     fn new_log_group(&self) -> Value {
-        let mut group = Map::new();
-        group.insert("Type".into(), json!(LOG_GROUP_TYPE));
-        if let Some(condition) = &self.condition {
-            group.insert("Condition".into(), condition.clone());
-        }
-        group.insert(
-            "Properties".into(),
+        new_resource(
+            LOG_GROUP_TYPE,
+            self.condition.as_ref(),
             json!({"LogGroupName": self.log_group_name()}),
-        );
-        Value::Object(group)
+        )
     }
 }
 

@@ -9,7 +9,7 @@ use crate::lambda::forwarder::subscription::{
 };
 use crate::report::{Change, Report};
 use crate::template::intrinsics::{get_att, is_intrinsic, make_get_att, single};
-use crate::template::resources::{resource_type, unique_logical_id};
+use crate::template::resources::{new_resource, resource_type, unique_logical_id};
 
 /// Days the logs of a log group the macro declares are kept.
 pub const RETENTION_IN_DAYS: u64 = 7;
@@ -89,19 +89,15 @@ pub fn set_up(
         return None;
     }
     let group_id = unique_logical_id(resources, &format!("{}LogGroup", machine.id));
-    let mut group = Map::new();
-    group.insert("Type".into(), json!(LOG_GROUP_TYPE));
-    if let Some(condition) = &machine.condition {
-        group.insert("Condition".into(), condition.clone());
-    }
-    group.insert(
-        "Properties".into(),
+    let group = new_resource(
+        LOG_GROUP_TYPE,
+        machine.condition.as_ref(),
         json!({
             "LogGroupName": log_group_name(&machine.id, env),
             "RetentionInDays": RETENTION_IN_DAYS,
         }),
     );
-    resources.insert(group_id.clone(), Value::Object(group));
+    resources.insert(group_id.clone(), group);
     let destinations =
         json!([{"CloudWatchLogsLogGroup": {"LogGroupArn": make_get_att(&group_id, "Arn")}}]);
     if let Some(logging) = properties.get_mut(key).and_then(Value::as_object_mut) {

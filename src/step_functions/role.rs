@@ -15,7 +15,7 @@ use super::Machine;
 use crate::lambda::forwarder::name_expr::NameExpr;
 use crate::report::{Change, Report};
 use crate::template::intrinsics::{fn_if_branches, is_intrinsic, make_get_att};
-use crate::template::resources::{resource_type, unique_logical_id};
+use crate::template::resources::{new_resource, resource_type, unique_logical_id};
 
 /// What Step Functions needs to deliver logs to CloudWatch Logs (AWS's
 /// documented policy for state machine logging).
@@ -196,13 +196,9 @@ fn create_role(
     report: &mut Report,
 ) {
     let role_id = unique_logical_id(resources, &format!("{}Role", machine.id));
-    let mut role = Map::new();
-    role.insert("Type".into(), json!(ROLE_TYPE));
-    if let Some(condition) = &machine.condition {
-        role.insert("Condition".into(), condition.clone());
-    }
-    role.insert(
-        "Properties".into(),
+    let role = new_resource(
+        ROLE_TYPE,
+        machine.condition.as_ref(),
         json!({
             "AssumeRolePolicyDocument": {
                 "Version": "2012-10-17",
@@ -215,7 +211,7 @@ fn create_role(
             "Policies": [{"PolicyName": format!("{}LogPolicy", machine.id), "PolicyDocument": policy_document()}],
         }),
     );
-    resources.insert(role_id.clone(), Value::Object(role));
+    resources.insert(role_id.clone(), role);
     let arn = make_get_att(&role_id, "Arn");
     properties.insert(machine.flavor.role_key().into(), arn.clone());
     let added = Change::ResourceAdded {

@@ -29,6 +29,18 @@ pub fn ids_of_types(fragment: &Value, types: &[&str]) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A resource the transform adds: its `Type`, the `Condition` of the
+/// resource it serves (so both exist together), and its `Properties`.
+pub fn new_resource(resource_type: &str, condition: Option<&Value>, properties: Value) -> Value {
+    let mut resource = Map::with_capacity(3);
+    resource.insert("Type".into(), Value::String(resource_type.into()));
+    if let Some(condition) = condition {
+        resource.insert("Condition".into(), condition.clone());
+    }
+    resource.insert("Properties".into(), properties);
+    Value::Object(resource)
+}
+
 /// Whether a resource with this logical id and type exists.
 pub fn has_resource_of_type(fragment: &Value, id: &str, ty: &str) -> bool {
     resources(fragment)
