@@ -189,6 +189,17 @@ fn dd_tags(config: &Config) -> Option<Value> {
     }
 }
 
+/// Sets a boolean variable from its parameter, or `false` (saying why) when
+/// the extension does that job itself.
+fn set_unless_extension(edit: &mut FunctionEdit, name: &str, param: &str, value: bool, why: &str) {
+    let (value, source) = if edit.config.extension_enabled() {
+        (false, why.to_string())
+    } else {
+        (value, source_of(&edit.config, param))
+    };
+    set(edit, name, text(value), source);
+}
+
 /// Writes every Datadog variable the parameters call for.
 pub fn set_variables(edit: &mut FunctionEdit) {
     let c = edit.config.clone();
@@ -234,16 +245,12 @@ pub fn set_variables(edit: &mut FunctionEdit) {
             source_of(&c, "logLevel"),
         );
     }
-    let flush_source = if ext {
-        "forced false: the extension sends metrics".to_string()
-    } else {
-        source_of(&c, "flushMetricsToLogs")
-    };
-    set(
+    set_unless_extension(
         edit,
         "DD_FLUSH_TO_LOG",
-        text(c.flush_metrics_to_logs && !ext),
-        flush_source,
+        "flushMetricsToLogs",
+        c.flush_metrics_to_logs,
+        "forced false: the extension sends metrics",
     );
     let always: [(&str, &str, bool); 4] = [
         (
@@ -336,16 +343,12 @@ pub fn set_variables(edit: &mut FunctionEdit) {
             set(edit, var, v, source);
         }
     }
-    let injection_source = if ext {
-        "forced false: the extension injects the log context".to_string()
-    } else {
-        source_of(&c, "injectLogContext")
-    };
-    set(
+    set_unless_extension(
         edit,
         "DD_LOGS_INJECTION",
-        text(c.inject_log_context && !ext),
-        injection_source,
+        "injectLogContext",
+        c.inject_log_context,
+        "forced false: the extension injects the log context",
     );
     if c.capture_cloud_service_payload {
         for var in [
