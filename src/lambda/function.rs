@@ -107,7 +107,8 @@ pub enum FunctionKind {
 }
 
 /// One function being instrumented: what was resolved about it, its
-/// effective configuration, and the edits made so far (on a copy).
+/// effective configuration, and its `Properties`, taken out of the template
+/// while the passes edit them (see [`view`] and [`FunctionEdit::restore`]).
 #[derive(Debug, Clone)]
 pub struct FunctionEdit {
     /// Logical id.
@@ -125,14 +126,17 @@ pub struct FunctionEdit {
     /// Parameters after the function's own `Metadata.Datadog.Parameters`
     /// (shared: most functions use the global configuration).
     pub config: Rc<Config>,
-    /// A copy of the function's `Properties`, edited by the passes.
+    /// The function's `Properties`, edited by the passes.
     pub props: Map<String, Value>,
-    /// For SAM: `Globals.Function`, whose values count as the user's.
-    pub globals: Map<String, Value>,
+    /// For SAM: `Globals.Function`, whose values count as the user's
+    /// (shared by every function of the template).
+    pub globals: Rc<Map<String, Value>>,
     /// What this function's passes did and found (errors make it all or nothing).
     pub report: Report,
     /// IAM statements to grant to roles once the function succeeded.
     pub grants: Vec<crate::lambda::iam::Grant>,
+    /// Whether the function had a `Properties` mapping (taken into `props`).
+    had_properties: bool,
 }
 
 impl FunctionEdit {
@@ -147,6 +151,17 @@ impl FunctionEdit {
     /// A property of the function, or (SAM) inherited from `Globals.Function`.
     pub fn inherited(&self, key: &str) -> Option<&Value> {
         self.props.get(key).or_else(|| self.globals.get(key))
+    }
+
+    /// Puts the (edited) properties back into the function they were taken
+    /// from. A function without `Properties` gets them only when a pass added one.
+    pub fn restore(self, resource: &mut Value) -> Report {
+        if let Some(resource) = resource.as_object_mut()
+            && (self.had_properties || !self.props.is_empty())
+        {
+            resource.insert("Properties".into(), Value::Object(self.props));
+        }
+        self.report
     }
 
     /// Records a change to this function.
@@ -202,22 +217,24 @@ fn unresolvable(id: &str, what: &str, value: &Value) -> String {
     )
 }
 
-/// Builds the view of a function, or returns why it cannot be instrumented
-/// (the message names the function and the fix).
+/// Builds the view of a function, taking its `Properties` out of `resource`
+/// (no copy: [`FunctionEdit::restore`] puts them back, edited), or returns
+/// why it cannot be instrumented (the message names the function and the fix).
 pub fn view(
     id: &str,
-    resource: &Value,
+    resource: &mut Value,
     kind: FunctionKind,
-    globals: &Map<String, Value>,
+    globals: Rc<Map<String, Value>>,
     config: Rc<Config>,
     fragment: &Value,
     context: &StackContext<'_>,
 ) -> FunctionEdit {
-    let props = resource
-        .get("Properties")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let properties = resource.get_mut("Properties");
+    let not_a_mapping = properties.as_ref().is_some_and(|p| !p.is_object());
+    let (props, had_properties) = match properties {
+        Some(Value::Object(props)) => (std::mem::take(props), true),
+        _ => (Map::new(), false),
+    };
     let mut edit = FunctionEdit {
         id: id.to_string(),
         kind,
@@ -227,11 +244,12 @@ pub fn view(
         is_image: false,
         config,
         props,
-        globals: globals.clone(),
+        globals,
         report: Report::default(),
         grants: Vec::new(),
+        had_properties,
     };
-    if resource.get("Properties").is_some_and(|p| !p.is_object()) {
+    if not_a_mapping {
         edit.error(format!(
             "Resource {id} has Properties that are not a mapping (an intrinsic?), so it cannot be instrumented; add it to the `exclude` parameter."
         ));
@@ -335,7 +353,7 @@ mod tests {
             account_id: "1",
             template_parameter_values: values.as_object().unwrap(),
         };
-        let res =
+        let mut res =
             json!({"Properties": {"Runtime": {"Ref": "Rt"}, "Architectures": [{"Ref": "Arch"}]}});
         let mut report = Report::default();
         let config = Config::build(
@@ -349,9 +367,9 @@ mod tests {
         let config = Rc::new(config);
         let v = view(
             "F",
-            &res,
+            &mut res,
             FunctionKind::Lambda,
-            &Map::new(),
+            Rc::default(),
             config.clone(),
             &fragment,
             &ctx,
@@ -359,12 +377,12 @@ mod tests {
         assert_eq!(v.family, RuntimeFamily::Python);
         assert_eq!(v.arch, Architecture::Arm64);
         assert!(!v.report.has_errors());
-        let res = json!({"Properties": {"Runtime": {"Fn::FindInMap": ["M", "a", "b"]}}});
+        let mut res = json!({"Properties": {"Runtime": {"Fn::FindInMap": ["M", "a", "b"]}}});
         let v = view(
             "F",
-            &res,
+            &mut res,
             FunctionKind::Lambda,
-            &Map::new(),
+            Rc::default(),
             config,
             &fragment,
             &ctx,

@@ -1,10 +1,11 @@
 //! Instrumentation of Lambda functions (SPEC §3–§7, §9, §11, §12).
 //!
-//! Each function is worked on as a [`function::FunctionEdit`]: a copy of its
-//! properties that every pass edits in turn (layers, handler, environment,
-//! tracing, permissions, tags). Only when no pass reported an error is the
-//! copy written back and the role grants applied; otherwise the function is
-//! left exactly as it was and the errors fail the transform.
+//! Each function is worked on as a [`function::FunctionEdit`]: its properties,
+//! taken out of the template, which every pass edits in turn (layers,
+//! handler, environment, tracing, permissions, tags). Only when no pass
+//! reported an error are the role grants applied and its changes reported;
+//! otherwise its errors fail the transform, whose answer is then the
+//! template as received.
 
 pub mod env;
 pub mod forwarder;
@@ -26,6 +27,35 @@ use crate::report::{Change, Report};
 use crate::template::resources::{ids_of_types, is_cdk, sam_function_globals};
 use function::{FunctionKind, LAMBDA_FUNCTION, SERVERLESS_FUNCTION};
 
+/// Where the instrumentation reads each function from and leaves it: in the
+/// fragment itself ([`InPlace`]), or kept out of it until its turn (the
+/// streaming answer to an event's bytes, [`crate::stream`]).
+pub trait FunctionBodies {
+    /// Takes function `id` out of `fragment`, whole.
+    fn take(&mut self, id: &str, fragment: &mut Value) -> Value;
+    /// Puts function `id` back once its passes are done (edited or not).
+    fn put(&mut self, id: &str, resource: Value, fragment: &mut Value);
+}
+
+/// Functions live in the fragment: taken out while their passes run (no
+/// copy), then put back where they were.
+pub struct InPlace;
+
+impl FunctionBodies for InPlace {
+    fn take(&mut self, id: &str, fragment: &mut Value) -> Value {
+        fragment["Resources"]
+            .get_mut(id)
+            .map(Value::take)
+            .unwrap_or_default()
+    }
+
+    fn put(&mut self, id: &str, resource: Value, fragment: &mut Value) {
+        if let Some(slot) = fragment["Resources"].get_mut(id) {
+            *slot = resource;
+        }
+    }
+}
+
 /// Instruments every function of the fragment, then subscribes the
 /// instrumented ones' log groups to the Forwarder when `forwarderArn` is set.
 pub fn instrument(
@@ -34,20 +64,35 @@ pub fn instrument(
     context: &StackContext<'_>,
     report: &mut Report,
 ) {
+    instrument_with(fragment, &mut InPlace, config, context, report);
+}
+
+/// [`instrument`], reading and leaving each function through `bodies`.
+///
+/// A function is edited in place: when a pass reports an error the edits
+/// stay, but the transform fails and its fragment is not used (the answer
+/// carries the template as received), so only the diagnostics are kept.
+pub fn instrument_with(
+    fragment: &mut Value,
+    bodies: &mut dyn FunctionBodies,
+    config: &Config,
+    context: &StackContext<'_>,
+    report: &mut Report,
+) {
     let ids = ids_of_types(fragment, &[LAMBDA_FUNCTION, SERVERLESS_FUNCTION]);
-    let globals = sam_function_globals(fragment).cloned().unwrap_or_default();
-    let no_globals = Map::new();
+    let globals = Rc::new(sam_function_globals(fragment).cloned().unwrap_or_default());
+    let no_globals = Rc::new(Map::new());
     let cdk = is_cdk(fragment);
     let shared = Rc::new(config.clone());
     let mut instrumented = Vec::new();
     for id in ids {
-        let resource = &fragment["Resources"][&id];
+        let mut resource = bodies.take(&id, fragment);
         let kind = if resource["Type"] == SERVERLESS_FUNCTION {
             FunctionKind::Serverless
         } else {
             FunctionKind::Lambda
         };
-        if let Some(reason) = exclusion_reason(&id, resource, config) {
+        if let Some(reason) = exclusion_reason(&id, &resource, config) {
             report.change(
                 &id,
                 resource["Type"].as_str().unwrap_or_default(),
@@ -55,21 +100,24 @@ pub fn instrument(
                     reason: reason.to_string(),
                 },
             );
+            bodies.put(&id, resource, fragment);
             continue;
         }
-        let function_config = match config.for_resource(&id, resource, report) {
-            None => continue,
+        let function_config = match config.for_resource(&id, &resource, report) {
+            None => {
+                bodies.put(&id, resource, fragment);
+                continue;
+            }
             Some(Cow::Borrowed(_)) => Rc::clone(&shared),
             Some(Cow::Owned(own)) => Rc::new(own),
         };
-        let function_globals = if kind == FunctionKind::Serverless {
-            &globals
-        } else {
-            &no_globals
+        let function_globals = match kind {
+            FunctionKind::Serverless => Rc::clone(&globals),
+            FunctionKind::Lambda => Rc::clone(&no_globals),
         };
         let mut edit = function::view(
             &id,
-            resource,
+            &mut resource,
             kind,
             function_globals,
             function_config,
@@ -84,24 +132,17 @@ pub fn instrument(
             tracing::grant_secret_access(&mut edit, fragment);
             tags::add_tags(&mut edit, cdk);
         }
-        if edit.report.has_errors() {
+        let grants = std::mem::take(&mut edit.grants);
+        let mut function_report = edit.restore(&mut resource);
+        bodies.put(&id, resource, fragment);
+        if function_report.has_errors() {
             // All or nothing: keep only the diagnostics, not the changes.
-            edit.report.resources.clear();
-            report.merge(edit.report);
+            function_report.resources.clear();
+            report.merge(function_report);
             continue;
         }
-        let Some(resource) = fragment["Resources"]
-            .get_mut(&id)
-            .and_then(Value::as_object_mut)
-        else {
-            continue;
-        };
-        let changed = resource.get("Properties").and_then(Value::as_object) != Some(&edit.props);
-        if changed {
-            resource.insert("Properties".into(), Value::Object(edit.props));
-        }
-        iam::apply(fragment, &edit.grants, report);
-        report.merge(edit.report);
+        iam::apply(fragment, &grants, report);
+        report.merge(function_report);
         instrumented.push(id);
     }
     forwarder::subscribe(fragment, &instrumented, config, report);
