@@ -2,8 +2,9 @@
 //! 20 state machines), each beside its floor, `serde_json` parsing the same
 //! bytes into a `Value` and writing it back.
 //!
-//! Both sides go from bytes to bytes: `handle` is [`handle_bytes`] plus
-//! serialising the response, as the deployed macro does. `scripts/bench`
+//! Both sides go from bytes to bytes: `handle` is [`answer_bytes`], the
+//! event's bytes to the response's bytes, as the deployed macro and
+//! `handle-event` run it. `scripts/bench`
 //! reads the medians from `target/criterion/EVENT/{handle,floor}/new/`.
 
 #[path = "support/event_gen.rs"]
@@ -12,25 +13,26 @@ mod event_gen;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use dd_serverless_macro::{MacroEnvironment, handle_bytes};
+use dd_serverless_macro::{MacroEnvironment, answer_bytes};
 use serde_json::Value;
 
 fn handle_vs_floor(c: &mut Criterion) {
     let environment = MacroEnvironment::default();
     for name in event_gen::EVENTS {
         let bytes = event_gen::event_bytes(name).expect("every listed event exists");
-        let (response, _) = handle_bytes(&bytes, &environment);
+        let mut answer = Vec::new();
         assert!(
-            response.is_success(),
-            "{name}: the generated event must transform: {:?}",
-            response.error_message
+            answer_bytes(&bytes, &environment, &mut answer).success,
+            "{name}: the generated event must transform: {}",
+            String::from_utf8_lossy(&answer)
         );
         let mut group = c.benchmark_group(*name);
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_function("handle", |b| {
             b.iter(|| {
-                let (response, _) = handle_bytes(black_box(&bytes), &environment);
-                serde_json::to_vec(&response).expect("a response serialises")
+                let mut answer = Vec::new();
+                answer_bytes(black_box(&bytes), &environment, &mut answer);
+                answer
             })
         });
         group.bench_function("floor", |b| {

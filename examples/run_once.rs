@@ -1,13 +1,13 @@
 //! Runs one side of a benchmark once on an event file, for instruction
 //! counts under `valgrind --tool=callgrind` (scripts/bench):
-//! `run_once handle|floor|read EVENT.json`. `handle` is `handle_bytes` plus
-//! writing the answer, `floor` is serde_json reading and writing the same
+//! `run_once handle|floor|read EVENT.json`. `handle` is `answer_bytes`, the
+//! event's bytes to the answer's bytes, `floor` is serde_json reading and writing the same
 //! bytes, `read` only reads the file (the baseline both include).
 
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use dd_serverless_macro::{MacroEnvironment, handle_bytes};
+use dd_serverless_macro::{MacroEnvironment, answer_bytes};
 use serde_json::Value;
 
 fn main() -> ExitCode {
@@ -25,8 +25,9 @@ fn main() -> ExitCode {
     };
     match mode.as_str() {
         "handle" => {
-            let (response, _) = handle_bytes(black_box(&bytes), &MacroEnvironment::default());
-            black_box(serde_json::to_vec(&response).expect("a response serialises"));
+            let mut answer = Vec::new();
+            answer_bytes(black_box(&bytes), &MacroEnvironment::default(), &mut answer);
+            black_box(answer);
         }
         "floor" => {
             let value: Value =

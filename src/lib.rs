@@ -19,6 +19,7 @@ pub mod report_text;
 pub mod secrets;
 pub mod serve;
 pub mod step_functions;
+pub mod stream;
 pub mod template;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -28,6 +29,7 @@ use serde_json::Value;
 pub use config::MacroEnvironment;
 pub use macro_event::{MacroRequest, MacroResponse};
 pub use report::Report;
+pub use stream::{Answered, answer_bytes};
 
 /// The version of this macro, written in the `dd_sls_macro` tag.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -83,6 +85,16 @@ fn transform_in_place(
     request: &MacroRequest,
     environment: &MacroEnvironment,
 ) -> Report {
+    transform_with(fragment, request, environment, &mut lambda::InPlace)
+}
+
+/// [`transform_in_place`], reading and leaving functions through `bodies`.
+fn transform_with(
+    fragment: &mut Value,
+    request: &MacroRequest,
+    environment: &MacroEnvironment,
+    bodies: &mut dyn lambda::FunctionBodies,
+) -> Report {
     let mut report = Report::default();
     let config = config::Config::build(
         config::ConfigInputs {
@@ -106,7 +118,7 @@ fn transform_in_place(
         account_id: &request.account_id,
         template_parameter_values: &request.template_parameter_values,
     };
-    lambda::instrument(fragment, &config, &context, &mut report);
+    lambda::instrument_with(fragment, bodies, &config, &context, &mut report);
     step_functions::instrument(fragment, &config, &context, &mut report);
     report
 }
@@ -142,13 +154,8 @@ fn answer(
     match outcome {
         Ok(Transformed { fragment, report }) => {
             if report.has_errors() {
-                let message = report
-                    .errors()
-                    .map(|d| d.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("\n");
                 (
-                    MacroResponse::failure(request_id, original(), message),
+                    MacroResponse::failure(request_id, original(), errors_of(&report)),
                     report,
                 )
             } else {
@@ -172,6 +179,15 @@ fn answer(
             )
         }
     }
+}
+
+/// The failure message of a report: every error, one per line.
+fn errors_of(report: &Report) -> String {
+    report
+        .errors()
+        .map(|d| d.message.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Answers a raw JSON event, checking its shape first: an event of the wrong

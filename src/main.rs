@@ -17,7 +17,7 @@ use dd_serverless_macro::dry_run::{self, DryRunOptions};
 use dd_serverless_macro::report::Report;
 use dd_serverless_macro::secrets::Secrets;
 use dd_serverless_macro::template::{self, Format};
-use dd_serverless_macro::{MacroEnvironment, handle_bytes, handle_with_report};
+use dd_serverless_macro::{MacroEnvironment, answer_bytes, handle_with_report};
 use dd_serverless_macro::{report_json, report_text};
 
 /// Instrument AWS Lambda functions and Step Functions in CloudFormation / SAM
@@ -406,17 +406,26 @@ fn run_transform(args: TransformArgs) -> Result<(), Failure> {
 
 fn run_handle_event(file: &str) -> Result<(), Failure> {
     let text_of_event = read_input(file, dd_serverless_macro::MAX_EVENT_BYTES)?;
-    let (response, _) = match &text_of_event {
-        Ok(text) => handle_bytes(text.as_bytes(), &MacroEnvironment::from_process()),
-        Err(size) => dd_serverless_macro::oversized_event(*size),
+    let mut answer = Vec::new();
+    match &text_of_event {
+        Ok(text) => {
+            answer_bytes(
+                text.as_bytes(),
+                &MacroEnvironment::from_process(),
+                &mut answer,
+            );
+        }
+        Err(size) => {
+            let (response, _) = dd_serverless_macro::oversized_event(*size);
+            serde_json::to_writer(&mut answer, &response)
+                .map_err(std::io::Error::from)
+                .map_err(|e| usage(format!("cannot write the answer: {e}")))?;
+        }
     };
     drop(text_of_event);
-    // Written as it is serialised: the answer of a large event is megabytes.
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    let written = serde_json::to_writer(&mut out, &response)
-        .map_err(std::io::Error::from)
-        .and_then(|_| out.write_all(b"\n"))
-        .and_then(|_| out.flush());
+    answer.push(b'\n');
+    let mut out = std::io::stdout().lock();
+    let written = out.write_all(&answer).and_then(|_| out.flush());
     match written {
         // A closed pipe (`| head`) is not an error worth reporting.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
