@@ -1,0 +1,302 @@
+//! The resources kept out of the template the passes see: each with what
+//! stands in for it there, and what the answer writes for it.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde_json::{Map, Value};
+
+use super::read::{Entries, Field, Received, parse_entries, write_key};
+use super::write_json;
+use crate::lambda::FunctionBodies;
+
+/// Resource types some pass reads beyond `Type`, `Condition` and `Metadata`
+/// (besides functions, which are read one at a time): read whole.
+pub const WHOLE_TYPES: &[&str] = &[
+    "AWS::IAM::Role",
+    "AWS::Logs::LogGroup",
+    "AWS::Logs::SubscriptionFilter",
+    crate::step_functions::STATE_MACHINE_TYPE,
+    crate::step_functions::SAM_STATE_MACHINE_TYPE,
+];
+
+/// Function properties no pass reads or writes: a function's passes run
+/// without them, and the answer writes them as received.
+pub const INERT_PROPERTIES: &[&str] = &[
+    "AutoPublishAlias",
+    "Code",
+    "CodeSigningConfigArn",
+    "CodeUri",
+    "DeadLetterConfig",
+    "DeadLetterQueue",
+    "DeploymentPreference",
+    "Description",
+    "EphemeralStorage",
+    "EventInvokeConfig",
+    "Events",
+    "FileSystemConfigs",
+    "FunctionUrlConfig",
+    "ImageUri",
+    "InlineCode",
+    "KmsKeyArn",
+    "MemorySize",
+    "ProvisionedConcurrencyConfig",
+    "RecursiveLoop",
+    "ReservedConcurrentExecutions",
+    "RuntimeManagementConfig",
+    "SnapStart",
+    "Timeout",
+    "VpcConfig",
+];
+
+/// The properties of a function later passes read once it is written out
+/// (the Forwarder subscription: its log group's name).
+const DIGEST_PROPERTIES: &[&str] = &["FunctionName", "LoggingConfig"];
+
+fn is_inert(key: &str) -> bool {
+    INERT_PROPERTIES.contains(&key)
+}
+
+/// The resources kept aside, by logical id.
+#[derive(Default)]
+pub struct KeptAside<'a> {
+    resources: HashMap<String, Kept<'a>>,
+    /// The functions written out so far, one after the other.
+    written: Vec<u8>,
+    /// A pass wrote a property this path keeps as received.
+    broken: bool,
+}
+
+/// One resource kept aside.
+struct Kept<'a> {
+    /// What the template holds in its place: anything else there at the end
+    /// means a pass changed it, and the general path answers.
+    stands_in: Value,
+    /// What the answer holds for it.
+    body: Body<'a>,
+}
+
+/// A kept resource as the answer writes it.
+enum Body<'a> {
+    /// As received.
+    AsReceived(Received<'a>),
+    /// A function whose passes are running.
+    Taken(Received<'a>),
+    /// A function after its passes: a range of [`KeptAside::written`].
+    Written(Range<usize>),
+}
+
+impl<'a> KeptAside<'a> {
+    /// The `Resources` section the passes see, keeping aside all it can;
+    /// `None` when two resources have the same logical id.
+    pub fn read_resources(
+        &mut self,
+        resources: Vec<(String, Received<'a>)>,
+    ) -> Option<Map<String, Value>> {
+        let mut section = Map::with_capacity(resources.len());
+        for (id, received) in resources {
+            let kept_type = received
+                .type_name()
+                .filter(|t| !WHOLE_TYPES.contains(&t.as_str()) && !received.has_duplicate_keys());
+            let resource = match kept_type {
+                None => received.parse_whole()?,
+                Some(_) => {
+                    let stands_in = Value::Object(received.parse_all_but_properties()?);
+                    let kept = Kept {
+                        stands_in: stands_in.clone(),
+                        body: Body::AsReceived(received),
+                    };
+                    self.resources.insert(id.clone(), kept);
+                    stands_in
+                }
+            };
+            if section.insert(id, resource).is_some() {
+                return None;
+            }
+        }
+        Some(section)
+    }
+
+    /// Whether every kept resource's stand-in is still what it was.
+    pub fn untouched(&self, skeleton: &Value) -> bool {
+        !self.broken
+            && self.resources.iter().all(|(id, kept)| {
+                !matches!(kept.body, Body::Taken(_))
+                    && skeleton["Resources"].get(id) == Some(&kept.stands_in)
+            })
+    }
+
+    /// Writes the fragment: the skeleton, with each kept resource's body in
+    /// place of its stand-in.
+    pub fn write_fragment(&self, skeleton: &Value, out: &mut Vec<u8>) {
+        let Some(sections) = skeleton.as_object() else {
+            return write_json(out, skeleton);
+        };
+        out.push(b'{');
+        for (n, (key, value)) in sections.iter().enumerate() {
+            write_key(out, n, key);
+            match value.as_object() {
+                Some(resources) if key == "Resources" => self.write_resources(resources, out),
+                _ => write_json(out, value),
+            }
+        }
+        out.push(b'}');
+    }
+
+    fn write_resources(&self, resources: &Map<String, Value>, out: &mut Vec<u8>) {
+        out.push(b'{');
+        for (n, (id, resource)) in resources.iter().enumerate() {
+            write_key(out, n, id);
+            match self.resources.get(id).map(|kept| &kept.body) {
+                Some(Body::AsReceived(received)) => received.write(out),
+                Some(Body::Written(range)) => out.extend_from_slice(&self.written[range.clone()]),
+                Some(Body::Taken(_)) | None => write_json(out, resource),
+            }
+        }
+        out.push(b'}');
+    }
+}
+
+impl FunctionBodies for KeptAside<'_> {
+    /// The function whole, but for its inert properties.
+    fn take(&mut self, id: &str, fragment: &mut Value) -> Value {
+        let slot = fragment["Resources"].get_mut(id).map(Value::take);
+        let Some(kept) = self.resources.get_mut(id) else {
+            return slot.unwrap_or_default();
+        };
+        let received = match std::mem::replace(&mut kept.body, Body::Written(0..0)) {
+            Body::AsReceived(received) => received,
+            other => {
+                kept.body = other;
+                self.broken = true;
+                return slot.unwrap_or_default();
+            }
+        };
+        let Some(Value::Object(mut stands_in)) = slot else {
+            self.broken = true;
+            kept.body = Body::Taken(received);
+            return Value::Null;
+        };
+        let mut whole = Map::with_capacity(received.0.len());
+        for (key, field) in &received.0 {
+            let value = match field {
+                Field::Raw(_) => stands_in.remove(key).unwrap_or_default(),
+                Field::Properties(entries) => {
+                    let props = parse_entries(entries, |key| !is_inert(key));
+                    Value::Object(props.unwrap_or_else(|| {
+                        self.broken = true;
+                        Map::new()
+                    }))
+                }
+            };
+            whole.insert(key.clone(), value);
+        }
+        kept.body = Body::Taken(received);
+        Value::Object(whole)
+    }
+
+    /// Writes the function out, its inert properties as received, and
+    /// leaves its digest in the template.
+    fn put(&mut self, id: &str, resource: Value, fragment: &mut Value) {
+        let Some(kept) = self.resources.get_mut(id) else {
+            if let Some(slot) = fragment["Resources"].get_mut(id) {
+                *slot = resource;
+            }
+            return;
+        };
+        let Body::Taken(received) = std::mem::replace(&mut kept.body, Body::Written(0..0)) else {
+            self.broken = true;
+            return;
+        };
+        let start = self.written.len();
+        self.broken |= !write_function(&mut self.written, &resource, &received);
+        kept.body = Body::Written(start..self.written.len());
+        kept.stands_in = digest(resource);
+        if let Some(slot) = fragment["Resources"].get_mut(id) {
+            *slot = kept.stands_in.clone();
+        }
+    }
+}
+
+/// Writes a function after its passes: its `Properties` in the order
+/// received (inert ones as received), then those the passes added. `false`
+/// when a pass wrote an inert property (which this path would lose).
+fn write_function(out: &mut Vec<u8>, resource: &Value, received: &Received<'_>) -> bool {
+    let Some(resource) = resource.as_object() else {
+        write_json(out, resource);
+        return true;
+    };
+    let received_props = received.0.iter().find_map(|(key, field)| match field {
+        Field::Properties(entries) if key == "Properties" => Some(entries),
+        _ => None,
+    });
+    let mut faithful = true;
+    out.push(b'{');
+    for (n, (key, value)) in resource.iter().enumerate() {
+        write_key(out, n, key);
+        match (key.as_str(), value, received_props) {
+            ("Properties", Value::Object(props), Some(entries)) => {
+                faithful &= write_properties(out, props, entries);
+            }
+            _ => write_json(out, value),
+        }
+    }
+    out.push(b'}');
+    faithful
+}
+
+fn write_properties(out: &mut Vec<u8>, props: &Map<String, Value>, received: &Entries<'_>) -> bool {
+    out.push(b'{');
+    let mut n = 0;
+    for (key, raw) in received {
+        let value = if is_inert(key) {
+            None
+        } else {
+            match props.get(key) {
+                Some(value) => Some(value),
+                // Removed by a pass.
+                None => continue,
+            }
+        };
+        write_key(out, n, key);
+        n += 1;
+        match value {
+            Some(value) => write_json(out, value),
+            None => out.extend_from_slice(raw.get().as_bytes()),
+        }
+    }
+    let mut faithful = true;
+    for (key, value) in props {
+        if received.iter().any(|(old, _)| old == key) {
+            faithful &= !is_inert(key);
+            continue;
+        }
+        write_key(out, n, key);
+        n += 1;
+        write_json(out, value);
+    }
+    out.push(b'}');
+    faithful
+}
+
+/// What stands in for a function once written out: all but its
+/// `Properties`, of which only [`DIGEST_PROPERTIES`].
+fn digest(resource: Value) -> Value {
+    let Value::Object(resource) = resource else {
+        return resource;
+    };
+    let digest = resource
+        .into_iter()
+        .map(|(key, value)| match (key.as_str(), value) {
+            ("Properties", Value::Object(props)) => {
+                let kept = props
+                    .into_iter()
+                    .filter(|(name, _)| DIGEST_PROPERTIES.contains(&name.as_str()))
+                    .collect();
+                (key, Value::Object(kept))
+            }
+            (_, value) => (key, value),
+        })
+        .collect();
+    Value::Object(digest)
+}

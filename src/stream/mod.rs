@@ -1,0 +1,214 @@
+//! The macro answering an event's bytes with the answer's bytes, without
+//! building the whole template in memory: what the deployed macro and
+//! `handle-event` run (speed and peak memory, README "Performance").
+//!
+//! The event is read in one pass ([`read`]): the fragment section by
+//! section, `Resources` resource by resource, each entry left as written
+//! (borrowed from the event's bytes). Only what the passes read becomes a
+//! [`Value`] ([`kept`]): every section but `Resources`; the resources of the
+//! types passes look into (roles, log groups, subscription filters, state
+//! machines) whole; of every other resource, all but its `Properties`. Each
+//! function is read when its turn comes (but for the properties no pass
+//! reads), written out as soon as its passes are done, and replaced in the
+//! template by a digest (what later passes read of it). The answer is then
+//! written section by section, each resource no pass changed as it came.
+//!
+//! Whatever this path cannot vouch for (an event or a fragment of an unusual
+//! shape, duplicate keys, a resource kept aside that a pass changed, a panic)
+//! is answered by the general path, [`crate::handle_bytes`], which builds the
+//! whole template: both give the same answer (tests/streaming.rs).
+
+pub mod kept;
+pub mod read;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde_json::{Map, Value};
+
+use crate::macro_event::MacroResponse;
+use crate::{MAX_EVENT_BYTES, MacroEnvironment, Report};
+use kept::KeptAside;
+use read::{EventParts, FragmentOnly, Section};
+
+/// What answering an event produced besides the answer's bytes.
+#[derive(Debug, Clone)]
+pub struct Answered {
+    /// Whether the answer's status is `success`.
+    pub success: bool,
+    /// What the transform did and found (for the macro's log).
+    pub report: Report,
+}
+
+/// Answers the event `bytes`, writing the response JSON to `out`.
+pub fn answer_bytes(bytes: &[u8], environment: &MacroEnvironment, out: &mut Vec<u8>) -> Answered {
+    if let Some(answered) = answer_streamed(bytes, environment, out) {
+        return answered;
+    }
+    let (response, report) = crate::handle_bytes(bytes, environment);
+    serde_json::to_writer(&mut *out, &response).expect("a response serialises to memory");
+    Answered {
+        success: response.is_success(),
+        report,
+    }
+}
+
+/// The streaming answer alone: `None` (and nothing written) when the event
+/// needs the general path. [`answer_bytes`] is what front ends call; this
+/// lets tests check which path answered.
+pub fn answer_streamed(
+    bytes: &[u8],
+    environment: &MacroEnvironment,
+    out: &mut Vec<u8>,
+) -> Option<Answered> {
+    if bytes.len() > MAX_EVENT_BYTES {
+        return None;
+    }
+    let mark = out.len();
+    let answered = catch_unwind(AssertUnwindSafe(|| streamed(bytes, environment, out)))
+        .ok()
+        .flatten();
+    if answered.is_none() {
+        out.truncate(mark);
+    }
+    answered
+}
+
+/// The streaming answer, or `None` when the general path must answer.
+fn streamed(bytes: &[u8], environment: &MacroEnvironment, out: &mut Vec<u8>) -> Option<Answered> {
+    let event: EventParts<'_> = serde_json::from_slice(bytes).ok()?;
+    let (request, sections) = event.into_request()?;
+    let (mut skeleton, mut kept) = read_fragment(sections)?;
+    let report = crate::transform_with(&mut skeleton, &request, environment, &mut kept);
+    if report.has_errors() {
+        // Read once more, for the fragment as written.
+        let FragmentOnly { fragment } = serde_json::from_slice(bytes).ok()?;
+        let failure =
+            MacroResponse::failure(request.request_id, Value::Null, crate::errors_of(&report));
+        write_response(out, &failure, |out| {
+            out.extend_from_slice(fragment.get().as_bytes())
+        });
+        return Some(Answered {
+            success: false,
+            report,
+        });
+    }
+    if !kept.untouched(&skeleton) {
+        return None;
+    }
+    let success = MacroResponse::success(request.request_id, Value::Null);
+    write_response(out, &success, |out| kept.write_fragment(&skeleton, out));
+    Some(Answered {
+        success: true,
+        report,
+    })
+}
+
+/// The template the passes see, with the resources kept aside left out,
+/// and those resources.
+fn read_fragment(sections: Vec<(String, Section<'_>)>) -> Option<(Value, KeptAside<'_>)> {
+    let mut skeleton = Map::with_capacity(sections.len());
+    let mut kept = KeptAside::default();
+    for (key, section) in sections {
+        let value = match section {
+            Section::Resources(resources) => Value::Object(kept.read_resources(resources)?),
+            Section::Other(value) => value,
+        };
+        if skeleton.insert(key, value).is_some() {
+            return None;
+        }
+    }
+    Some((Value::Object(skeleton), kept))
+}
+
+/// Writes a response whose fragment `write_fragment` writes, in the field
+/// order of [`MacroResponse`]'s own serialisation.
+fn write_response(
+    out: &mut Vec<u8>,
+    response: &MacroResponse,
+    write_fragment: impl FnOnce(&mut Vec<u8>),
+) {
+    out.extend_from_slice(b"{\"requestId\":");
+    write_json(out, &response.request_id);
+    out.extend_from_slice(b",\"status\":");
+    write_json(out, &response.status);
+    out.extend_from_slice(b",\"fragment\":");
+    write_fragment(out);
+    if let Some(message) = &response.error_message {
+        out.extend_from_slice(b",\"errorMessage\":");
+        write_json(out, message);
+    }
+    out.push(b'}');
+}
+
+/// Writes `value` as JSON to memory (which cannot fail).
+fn write_json(out: &mut Vec<u8>, value: &(impl serde::Serialize + ?Sized)) {
+    serde_json::to_writer(&mut *out, value).expect("JSON serialises to memory");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn both(event: &Value) -> (Value, Value) {
+        let bytes = serde_json::to_vec(event).unwrap();
+        let mut out = Vec::new();
+        answer_bytes(&bytes, &MacroEnvironment::default(), &mut out);
+        let streamed: Value = serde_json::from_slice(&out).expect("the answer is JSON");
+        let (general, _) = crate::handle_bytes(&bytes, &MacroEnvironment::default());
+        (streamed, serde_json::to_value(general).unwrap())
+    }
+
+    #[test]
+    fn answers_like_the_general_path_keeping_untouched_resources_as_written() {
+        let event = json!({"requestId": "r", "region": "us-east-1", "params": {"apiKey": "k", "forwarderArn": "arn:aws:lambda:us-east-1:1:function:f"},
+            "fragment": {"Description": "d", "Resources": {
+                "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}},
+                "Fn": {"Type": "AWS::Lambda::Function", "Condition": "C", "Properties": {"Runtime": "python3.12", "Handler": "a.b", "Role": {"Fn::GetAtt": ["Role", "Arn"]}}},
+                "Q": {"Type": "AWS::SQS::Queue", "Properties": {"DelaySeconds": 1.50}}
+            }, "Outputs": {}}});
+        let (streamed, general) = both(&event);
+        assert_eq!(streamed["status"], "success");
+        assert_eq!(streamed, general);
+        let keys: Vec<_> = streamed["fragment"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["Description", "Resources", "Outputs"]);
+        // A number is written back exactly as it came.
+        let bytes = br#"{"fragment": {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"N": 1e2}}}}}"#;
+        let mut out = Vec::new();
+        assert!(answer_bytes(bytes, &MacroEnvironment::default(), &mut out).success);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains(r#""Properties":{"N":1e2}"#), "{text}");
+    }
+
+    #[test]
+    fn failures_answer_the_fragment_as_received() {
+        let event = json!({"requestId": "r2", "params": {"apiKey": "k"}, "fragment": {"Resources": {
+            "Good": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12", "Handler": "a.b"}},
+            "Bad": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": {"Fn::FindInMap": ["M", "a", "b"]}, "Handler": "a.b"}}
+        }}});
+        let (streamed, general) = both(&event);
+        assert_eq!(streamed["status"], "failure");
+        assert_eq!(streamed, general);
+        assert_eq!(streamed["fragment"], event["fragment"]);
+    }
+
+    #[test]
+    fn unusual_shapes_go_to_the_general_path() {
+        for event in [
+            json!("text"),
+            json!({"requestId": "r"}),
+            json!({"fragment": []}),
+            json!({"fragment": {"Resources": []}}),
+            json!({"fragment": {"Resources": {"A": 1}}}),
+            json!({"fragment": {"Resources": {"A": {"Type": 1}}}, "params": [1]}),
+        ] {
+            let (streamed, general) = both(&event);
+            assert_eq!(streamed, general, "{event}");
+        }
+        let mut out = Vec::new();
+        let duplicate = br#"{"fragment": {"Resources": {"A": {"Type": "T"}, "A": {"Type": "U"}}}}"#;
+        answer_bytes(duplicate, &MacroEnvironment::default(), &mut out);
+        let answer: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(answer["fragment"]["Resources"], json!({"A": {"Type": "U"}}));
+    }
+}

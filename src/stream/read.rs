@@ -1,0 +1,265 @@
+//! Reading an event in one pass over its bytes: the event's fields and the
+//! fragment's sections as values, except `Resources`, whose resources are
+//! read as their entries left as written ([`Received`]), `Properties` one
+//! level deeper.
+
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::MacroRequest;
+
+/// Entries of a JSON object, each value as written.
+pub type Entries<'a> = Vec<(String, &'a RawValue)>;
+
+/// The event: its fields, and the fragment's sections.
+pub struct EventParts<'a> {
+    fields: Map<String, Value>,
+    /// `None` when missing; `Some(None)` when given twice.
+    fragment: Option<Option<Vec<(String, Section<'a>)>>>,
+}
+
+/// One section of the fragment.
+pub enum Section<'a> {
+    /// `Resources`: each resource as received.
+    Resources(Vec<(String, Received<'a>)>),
+    /// Any other section.
+    Other(Value),
+}
+
+/// One resource as received: its entries, `Properties` as its own entries.
+pub struct Received<'a>(pub Vec<(String, Field<'a>)>);
+
+/// One entry of a resource.
+pub enum Field<'a> {
+    /// Any entry but `Properties`, as written.
+    Raw(&'a RawValue),
+    /// `Properties`, as its entries.
+    Properties(Entries<'a>),
+}
+
+/// The `fragment` of an event as written (read again for a failure's answer).
+#[derive(serde::Deserialize)]
+pub struct FragmentOnly<'a> {
+    /// The fragment.
+    #[serde(borrow)]
+    pub fragment: &'a RawValue,
+}
+
+impl<'a> EventParts<'a> {
+    /// The request, checked by [`MacroRequest::from_value`] like any event
+    /// (with an empty stand-in fragment), and the fragment's sections.
+    pub fn into_request(self) -> Option<(MacroRequest, Vec<(String, Section<'a>)>)> {
+        let sections = self.fragment??;
+        let mut fields = self.fields;
+        fields.insert("fragment".into(), Value::Object(Map::new()));
+        let request = MacroRequest::from_value(Value::Object(fields)).ok()?;
+        Some((request, sections))
+    }
+}
+
+impl<'a> Received<'a> {
+    /// The `Type`, when it is one string.
+    pub fn type_name(&self) -> Option<String> {
+        let mut types = self.0.iter().filter(|(key, _)| key == "Type");
+        let (_, Field::Raw(raw)) = types.next()? else {
+            return None;
+        };
+        if types.next().is_some() {
+            return None;
+        }
+        serde_json::from_str(raw.get()).ok()
+    }
+
+    /// Whether a key appears twice (in the resource or its `Properties`).
+    pub fn has_duplicate_keys(&self) -> bool {
+        fn duplicates<T>(entries: &[(String, T)]) -> bool {
+            entries
+                .iter()
+                .enumerate()
+                .any(|(n, (key, _))| entries[..n].iter().any(|(other, _)| other == key))
+        }
+        duplicates(&self.0)
+            || self.0.iter().any(|(_, field)| match field {
+                Field::Properties(entries) => duplicates(entries),
+                Field::Raw(_) => false,
+            })
+    }
+
+    /// The whole resource as a value.
+    pub fn parse_whole(&self) -> Option<Value> {
+        let mut resource = Map::with_capacity(self.0.len());
+        for (key, field) in &self.0 {
+            let value = match field {
+                Field::Raw(raw) => parse(raw)?,
+                Field::Properties(entries) => Value::Object(parse_entries(entries, |_| true)?),
+            };
+            resource.insert(key.clone(), value);
+        }
+        Some(Value::Object(resource))
+    }
+
+    /// Every entry but `Properties`, as values.
+    pub fn parse_all_but_properties(&self) -> Option<Map<String, Value>> {
+        let mut resource = Map::with_capacity(self.0.len());
+        for (key, field) in &self.0 {
+            if let Field::Raw(raw) = field {
+                resource.insert(key.clone(), parse(raw)?);
+            }
+        }
+        Some(resource)
+    }
+
+    /// Writes the resource as received.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        for (n, (key, field)) in self.0.iter().enumerate() {
+            write_key(out, n, key);
+            match field {
+                Field::Raw(raw) => out.extend_from_slice(raw.get().as_bytes()),
+                Field::Properties(entries) => {
+                    out.push(b'{');
+                    for (n, (key, raw)) in entries.iter().enumerate() {
+                        write_key(out, n, key);
+                        out.extend_from_slice(raw.get().as_bytes());
+                    }
+                    out.push(b'}');
+                }
+            }
+        }
+        out.push(b'}');
+    }
+}
+
+/// A value written as received, read.
+pub fn parse(raw: &RawValue) -> Option<Value> {
+    serde_json::from_str(raw.get()).ok()
+}
+
+/// The entries whose key `wanted` accepts, read.
+pub fn parse_entries(
+    entries: &Entries<'_>,
+    wanted: impl Fn(&str) -> bool,
+) -> Option<Map<String, Value>> {
+    let mut map = Map::with_capacity(entries.len());
+    for (key, raw) in entries.iter().filter(|(key, _)| wanted(key)) {
+        map.insert(key.clone(), parse(raw)?);
+    }
+    Some(map)
+}
+
+/// Writes `"key":` after a comma unless it is the object's first (`n == 0`).
+pub fn write_key(out: &mut Vec<u8>, n: usize, key: &str) {
+    if n > 0 {
+        out.push(b',');
+    }
+    super::write_json(out, key);
+    out.push(b':');
+}
+
+/// A map visitor: `expecting` says what it reads, `entry` reads one value
+/// for its key into the result.
+macro_rules! map_visitor {
+    ($target:ident, $expecting:literal, |$map:ident, $key:ident, $out:ident| $entry:block) => {
+        impl<'de> Deserialize<'de> for $target<'de> {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Reader;
+                impl<'de> Visitor<'de> for Reader {
+                    type Value = $target<'de>;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_map<A: MapAccess<'de>>(
+                        self,
+                        mut $map: A,
+                    ) -> Result<Self::Value, A::Error> {
+                        let mut $out = $target::default();
+                        while let Some($key) = $map.next_key::<String>()? {
+                            $entry
+                        }
+                        Ok($out)
+                    }
+                }
+                deserializer.deserialize_map(Reader)
+            }
+        }
+    };
+}
+
+impl Default for EventParts<'_> {
+    fn default() -> Self {
+        EventParts {
+            fields: Map::new(),
+            fragment: None,
+        }
+    }
+}
+
+map_visitor!(EventParts, "a macro event", |map, key, event| {
+    if key == "fragment" {
+        let sections = map.next_value::<FragmentSections<'de>>()?.0;
+        event.fragment = Some(match event.fragment {
+            None => Some(sections),
+            Some(_) => None,
+        });
+    } else {
+        let value = map.next_value()?;
+        event.fields.insert(key, value);
+    }
+});
+
+/// The fragment read as its sections.
+#[derive(Default)]
+struct FragmentSections<'a>(Vec<(String, Section<'a>)>);
+
+map_visitor!(FragmentSections, "a template", |map, key, sections| {
+    let section = if key == "Resources" {
+        Section::Resources(map.next_value::<ResourceSection<'de>>()?.0)
+    } else {
+        Section::Other(map.next_value()?)
+    };
+    sections.0.push((key, section));
+});
+
+/// `Resources`, each resource as received.
+#[derive(Default)]
+struct ResourceSection<'a>(Vec<(String, Received<'a>)>);
+
+map_visitor!(
+    ResourceSection,
+    "a mapping of resources",
+    |map, id, resources| {
+        let resource = map.next_value()?;
+        resources.0.push((id, resource));
+    }
+);
+
+impl Default for Received<'_> {
+    fn default() -> Self {
+        Received(Vec::with_capacity(4))
+    }
+}
+
+map_visitor!(Received, "a resource (a mapping)", |map, key, resource| {
+    let field = if key == "Properties" {
+        Field::Properties(map.next_value::<PropertyEntries<'de>>()?.0)
+    } else {
+        Field::Raw(map.next_value()?)
+    };
+    resource.0.push((key, field));
+});
+
+/// `Properties`, as its entries.
+#[derive(Default)]
+struct PropertyEntries<'a>(Entries<'a>);
+
+map_visitor!(
+    PropertyEntries,
+    "properties (a mapping)",
+    |map, key, entries| {
+        let value = map.next_value()?;
+        entries.0.push((key, value));
+    }
+);
