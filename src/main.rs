@@ -406,26 +406,19 @@ fn run_transform(args: TransformArgs) -> Result<(), Failure> {
 
 fn run_handle_event(file: &str) -> Result<(), Failure> {
     let text_of_event = read_input(file, dd_serverless_macro::MAX_EVENT_BYTES)?;
-    let mut answer = Vec::new();
-    match &text_of_event {
+    // Written as it is produced: the answer of a large event is megabytes.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let written = match &text_of_event {
         Ok(text) => {
-            answer_bytes(
-                text.as_bytes(),
-                &MacroEnvironment::from_process(),
-                &mut answer,
-            );
+            answer_bytes(text.as_bytes(), &MacroEnvironment::from_process(), &mut out).map(drop)
         }
         Err(size) => {
             let (response, _) = dd_serverless_macro::oversized_event(*size);
-            serde_json::to_writer(&mut answer, &response)
-                .map_err(std::io::Error::from)
-                .map_err(|e| usage(format!("cannot write the answer: {e}")))?;
+            serde_json::to_writer(&mut out, &response).map_err(std::io::Error::from)
         }
-    };
-    drop(text_of_event);
-    answer.push(b'\n');
-    let mut out = std::io::stdout().lock();
-    let written = out.write_all(&answer).and_then(|_| out.flush());
+    }
+    .and_then(|_| out.write_all(b"\n"))
+    .and_then(|_| out.flush());
     match written {
         // A closed pipe (`| head`) is not an error worth reporting.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

@@ -46,9 +46,11 @@ fn event(fragment: &Value, params: &Value) -> Vec<u8> {
 /// whenever it can answer), and whether the streaming path answered.
 fn answers(bytes: &[u8]) -> (Value, Value, bool) {
     let environment = MacroEnvironment::default();
-    let by_stream = answer_streamed(bytes, &environment, &mut Vec::new()).is_some();
+    let by_stream = answer_streamed(bytes, &environment, &mut Vec::new())
+        .unwrap()
+        .is_some();
     let mut out = Vec::new();
-    let answered = answer_bytes(bytes, &environment, &mut out);
+    let answered = answer_bytes(bytes, &environment, &mut out).unwrap();
     let streamed: Value = serde_json::from_slice(&out).expect("the streamed answer is JSON");
     assert_eq!(answered.success, streamed["status"] == "success");
     let (general, _) = handle_bytes(bytes, &environment);

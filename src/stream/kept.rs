@@ -2,6 +2,7 @@
 //! stands in for it there, and what the answer writes for it.
 
 use std::collections::HashMap;
+use std::io::{self, Write};
 use std::ops::Range;
 
 use serde_json::{Map, Value};
@@ -87,6 +88,15 @@ enum Body<'a> {
 }
 
 impl<'a> KeptAside<'a> {
+    /// Room for the functions of an event of `size` bytes, written out with
+    /// what the passes add (reserved, not touched: no copy as it fills).
+    pub fn with_room(size: usize) -> Self {
+        KeptAside {
+            written: Vec::with_capacity(size.saturating_mul(2)),
+            ..KeptAside::default()
+        }
+    }
+
     /// The `Resources` section the passes see, keeping aside all it can;
     /// `None` when two resources have the same logical id.
     pub fn read_resources(
@@ -128,32 +138,36 @@ impl<'a> KeptAside<'a> {
 
     /// Writes the fragment: the skeleton, with each kept resource's body in
     /// place of its stand-in.
-    pub fn write_fragment(&self, skeleton: &Value, out: &mut Vec<u8>) {
+    pub fn write_fragment(&self, skeleton: &Value, out: &mut impl Write) -> io::Result<()> {
         let Some(sections) = skeleton.as_object() else {
             return write_json(out, skeleton);
         };
-        out.push(b'{');
+        out.write_all(b"{")?;
         for (n, (key, value)) in sections.iter().enumerate() {
-            write_key(out, n, key);
+            write_key(out, n, key)?;
             match value.as_object() {
-                Some(resources) if key == "Resources" => self.write_resources(resources, out),
-                _ => write_json(out, value),
+                Some(resources) if key == "Resources" => self.write_resources(resources, out)?,
+                _ => write_json(out, value)?,
             }
         }
-        out.push(b'}');
+        out.write_all(b"}")
     }
 
-    fn write_resources(&self, resources: &Map<String, Value>, out: &mut Vec<u8>) {
-        out.push(b'{');
+    fn write_resources(
+        &self,
+        resources: &Map<String, Value>,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
+        out.write_all(b"{")?;
         for (n, (id, resource)) in resources.iter().enumerate() {
-            write_key(out, n, id);
+            write_key(out, n, id)?;
             match self.resources.get(id).map(|kept| &kept.body) {
-                Some(Body::AsReceived(received)) => received.write(out),
-                Some(Body::Written(range)) => out.extend_from_slice(&self.written[range.clone()]),
-                Some(Body::Taken(_)) | None => write_json(out, resource),
+                Some(Body::AsReceived(received)) => received.write(out)?,
+                Some(Body::Written(range)) => out.write_all(&self.written[range.clone()])?,
+                Some(Body::Taken(_)) | None => write_json(out, resource)?,
             }
         }
-        out.push(b'}');
+        out.write_all(b"}")
     }
 }
 
@@ -209,7 +223,9 @@ impl FunctionBodies for KeptAside<'_> {
             return;
         };
         let start = self.written.len();
-        self.broken |= !write_function(&mut self.written, &resource, &received);
+        let faithful = write_function(&mut self.written, &resource, &received)
+            .expect("writing to memory cannot fail");
+        self.broken |= !faithful;
         kept.body = Body::Written(start..self.written.len());
         kept.stands_in = digest(resource);
         if let Some(slot) = fragment["Resources"].get_mut(id) {
@@ -221,10 +237,14 @@ impl FunctionBodies for KeptAside<'_> {
 /// Writes a function after its passes: its `Properties` in the order
 /// received (inert ones as received), then those the passes added. `false`
 /// when a pass wrote an inert property (which this path would lose).
-fn write_function(out: &mut Vec<u8>, resource: &Value, received: &Received<'_>) -> bool {
+fn write_function(
+    out: &mut Vec<u8>,
+    resource: &Value,
+    received: &Received<'_>,
+) -> io::Result<bool> {
     let Some(resource) = resource.as_object() else {
-        write_json(out, resource);
-        return true;
+        write_json(out, resource)?;
+        return Ok(true);
     };
     let received_props = received.0.iter().find_map(|(key, field)| match field {
         Field::Properties(entries) if key == "Properties" => Some(entries),
@@ -233,19 +253,23 @@ fn write_function(out: &mut Vec<u8>, resource: &Value, received: &Received<'_>) 
     let mut faithful = true;
     out.push(b'{');
     for (n, (key, value)) in resource.iter().enumerate() {
-        write_key(out, n, key);
+        write_key(out, n, key)?;
         match (key.as_str(), value, received_props) {
             ("Properties", Value::Object(props), Some(entries)) => {
-                faithful &= write_properties(out, props, entries);
+                faithful &= write_properties(out, props, entries)?;
             }
-            _ => write_json(out, value),
+            _ => write_json(out, value)?,
         }
     }
     out.push(b'}');
-    faithful
+    Ok(faithful)
 }
 
-fn write_properties(out: &mut Vec<u8>, props: &Map<String, Value>, received: &Entries<'_>) -> bool {
+fn write_properties(
+    out: &mut Vec<u8>,
+    props: &Map<String, Value>,
+    received: &Entries<'_>,
+) -> io::Result<bool> {
     out.push(b'{');
     let mut n = 0;
     for (key, raw) in received {
@@ -258,10 +282,10 @@ fn write_properties(out: &mut Vec<u8>, props: &Map<String, Value>, received: &En
                 None => continue,
             }
         };
-        write_key(out, n, key);
+        write_key(out, n, key)?;
         n += 1;
         match value {
-            Some(value) => write_json(out, value),
+            Some(value) => write_json(out, value)?,
             None => out.extend_from_slice(raw.get().as_bytes()),
         }
     }
@@ -271,12 +295,12 @@ fn write_properties(out: &mut Vec<u8>, props: &Map<String, Value>, received: &En
             faithful &= !is_inert(key);
             continue;
         }
-        write_key(out, n, key);
+        write_key(out, n, key)?;
         n += 1;
-        write_json(out, value);
+        write_json(out, value)?;
     }
     out.push(b'}');
-    faithful
+    Ok(faithful)
 }
 
 /// What stands in for a function once written out: all but its

@@ -21,8 +21,10 @@
 pub mod kept;
 pub mod read;
 
+use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::macro_event::MacroResponse;
@@ -39,75 +41,110 @@ pub struct Answered {
     pub report: Report,
 }
 
-/// Answers the event `bytes`, writing the response JSON to `out`.
-pub fn answer_bytes(bytes: &[u8], environment: &MacroEnvironment, out: &mut Vec<u8>) -> Answered {
-    if let Some(answered) = answer_streamed(bytes, environment, out) {
-        return answered;
-    }
-    let (response, report) = crate::handle_bytes(bytes, environment);
-    serde_json::to_writer(&mut *out, &response).expect("a response serialises to memory");
-    Answered {
-        success: response.is_success(),
-        report,
-    }
-}
-
-/// The streaming answer alone: `None` (and nothing written) when the event
-/// needs the general path. [`answer_bytes`] is what front ends call; this
-/// lets tests check which path answered.
-pub fn answer_streamed(
+/// Answers the event `bytes`, writing the response JSON to `out` (an error
+/// only when `out` fails).
+pub fn answer_bytes(
     bytes: &[u8],
     environment: &MacroEnvironment,
-    out: &mut Vec<u8>,
-) -> Option<Answered> {
-    if bytes.len() > MAX_EVENT_BYTES {
-        return None;
+    out: &mut impl Write,
+) -> io::Result<Answered> {
+    if let Some(answered) = answer_streamed(bytes, environment, out)? {
+        return Ok(answered);
     }
-    let mark = out.len();
-    let answered = catch_unwind(AssertUnwindSafe(|| streamed(bytes, environment, out)))
-        .ok()
-        .flatten();
-    if answered.is_none() {
-        out.truncate(mark);
-    }
-    answered
-}
-
-/// The streaming answer, or `None` when the general path must answer.
-fn streamed(bytes: &[u8], environment: &MacroEnvironment, out: &mut Vec<u8>) -> Option<Answered> {
-    let event: EventParts<'_> = serde_json::from_slice(bytes).ok()?;
-    let (request, sections) = event.into_request()?;
-    let (mut skeleton, mut kept) = read_fragment(sections)?;
-    let report = crate::transform_with(&mut skeleton, &request, environment, &mut kept);
-    if report.has_errors() {
-        // Read once more, for the fragment as written.
-        let FragmentOnly { fragment } = serde_json::from_slice(bytes).ok()?;
-        let failure =
-            MacroResponse::failure(request.request_id, Value::Null, crate::errors_of(&report));
-        write_response(out, &failure, |out| {
-            out.extend_from_slice(fragment.get().as_bytes())
-        });
-        return Some(Answered {
-            success: false,
-            report,
-        });
-    }
-    if !kept.untouched(&skeleton) {
-        return None;
-    }
-    let success = MacroResponse::success(request.request_id, Value::Null);
-    write_response(out, &success, |out| kept.write_fragment(&skeleton, out));
-    Some(Answered {
-        success: true,
+    let (response, report) = crate::handle_bytes(bytes, environment);
+    write_json(out, &response)?;
+    Ok(Answered {
+        success: response.is_success(),
         report,
     })
 }
 
+/// The streaming answer alone: `Ok(None)` (and nothing written) when the
+/// event needs the general path. [`answer_bytes`] is what front ends call;
+/// this lets tests check which path answered.
+pub fn answer_streamed(
+    bytes: &[u8],
+    environment: &MacroEnvironment,
+    out: &mut impl Write,
+) -> io::Result<Option<Answered>> {
+    if bytes.len() > MAX_EVENT_BYTES {
+        return Ok(None);
+    }
+    let prepared = catch_unwind(AssertUnwindSafe(|| prepare(bytes, environment)))
+        .ok()
+        .flatten();
+    let Some(Prepared {
+        request_id,
+        report,
+        outcome,
+    }) = prepared
+    else {
+        return Ok(None);
+    };
+    let success = matches!(outcome, Outcome::Success { .. });
+    match outcome {
+        Outcome::Success { skeleton, kept } => {
+            let response = MacroResponse::success(request_id, Value::Null);
+            write_response(out, &response, |out| kept.write_fragment(&skeleton, out))?;
+        }
+        Outcome::Failure { fragment } => {
+            let response =
+                MacroResponse::failure(request_id, Value::Null, crate::errors_of(&report));
+            write_response(out, &response, |out| {
+                out.write_all(fragment.get().as_bytes())
+            })?;
+        }
+    }
+    Ok(Some(Answered { success, report }))
+}
+
+/// A transformed event, ready to be written.
+struct Prepared<'a> {
+    request_id: String,
+    report: Report,
+    outcome: Outcome<'a>,
+}
+
+enum Outcome<'a> {
+    /// The template to write: the skeleton, with the kept resources.
+    Success {
+        skeleton: Value,
+        kept: KeptAside<'a>,
+    },
+    /// The transform failed: the answer carries the fragment as received.
+    Failure { fragment: &'a RawValue },
+}
+
+/// Reads and transforms the event, or `None` when the general path must answer.
+fn prepare<'a>(bytes: &'a [u8], environment: &MacroEnvironment) -> Option<Prepared<'a>> {
+    let event: EventParts<'_> = serde_json::from_slice(bytes).ok()?;
+    let (request, sections) = event.into_request()?;
+    let (mut skeleton, mut kept) = read_fragment(sections, bytes.len())?;
+    let report = crate::transform_with(&mut skeleton, &request, environment, &mut kept);
+    let outcome = if report.has_errors() {
+        // Read once more, for the fragment as written.
+        let FragmentOnly { fragment } = serde_json::from_slice(bytes).ok()?;
+        Outcome::Failure { fragment }
+    } else if kept.untouched(&skeleton) {
+        Outcome::Success { skeleton, kept }
+    } else {
+        return None;
+    };
+    Some(Prepared {
+        request_id: request.request_id,
+        report,
+        outcome,
+    })
+}
+
 /// The template the passes see, with the resources kept aside left out,
-/// and those resources.
-fn read_fragment(sections: Vec<(String, Section<'_>)>) -> Option<(Value, KeptAside<'_>)> {
+/// and those resources (`size`: the event's, to size the functions' output).
+fn read_fragment(
+    sections: Vec<(String, Section<'_>)>,
+    size: usize,
+) -> Option<(Value, KeptAside<'_>)> {
     let mut skeleton = Map::with_capacity(sections.len());
-    let mut kept = KeptAside::default();
+    let mut kept = KeptAside::with_room(size);
     for (key, section) in sections {
         let value = match section {
             Section::Resources(resources) => Value::Object(kept.read_resources(resources)?),
@@ -122,27 +159,27 @@ fn read_fragment(sections: Vec<(String, Section<'_>)>) -> Option<(Value, KeptAsi
 
 /// Writes a response whose fragment `write_fragment` writes, in the field
 /// order of [`MacroResponse`]'s own serialisation.
-fn write_response(
-    out: &mut Vec<u8>,
+fn write_response<W: Write>(
+    out: &mut W,
     response: &MacroResponse,
-    write_fragment: impl FnOnce(&mut Vec<u8>),
-) {
-    out.extend_from_slice(b"{\"requestId\":");
-    write_json(out, &response.request_id);
-    out.extend_from_slice(b",\"status\":");
-    write_json(out, &response.status);
-    out.extend_from_slice(b",\"fragment\":");
-    write_fragment(out);
+    write_fragment: impl FnOnce(&mut W) -> io::Result<()>,
+) -> io::Result<()> {
+    out.write_all(b"{\"requestId\":")?;
+    write_json(out, &response.request_id)?;
+    out.write_all(b",\"status\":")?;
+    write_json(out, &response.status)?;
+    out.write_all(b",\"fragment\":")?;
+    write_fragment(out)?;
     if let Some(message) = &response.error_message {
-        out.extend_from_slice(b",\"errorMessage\":");
-        write_json(out, message);
+        out.write_all(b",\"errorMessage\":")?;
+        write_json(out, message)?;
     }
-    out.push(b'}');
+    out.write_all(b"}")
 }
 
-/// Writes `value` as JSON to memory (which cannot fail).
-fn write_json(out: &mut Vec<u8>, value: &(impl serde::Serialize + ?Sized)) {
-    serde_json::to_writer(&mut *out, value).expect("JSON serialises to memory");
+/// Writes `value` as JSON.
+fn write_json(out: &mut impl Write, value: &(impl serde::Serialize + ?Sized)) -> io::Result<()> {
+    serde_json::to_writer(out, value).map_err(io::Error::from)
 }
 
 #[cfg(test)]
@@ -153,7 +190,7 @@ mod tests {
     fn both(event: &Value) -> (Value, Value) {
         let bytes = serde_json::to_vec(event).unwrap();
         let mut out = Vec::new();
-        answer_bytes(&bytes, &MacroEnvironment::default(), &mut out);
+        answer_bytes(&bytes, &MacroEnvironment::default(), &mut out).unwrap();
         let streamed: Value = serde_json::from_slice(&out).expect("the answer is JSON");
         let (general, _) = crate::handle_bytes(&bytes, &MacroEnvironment::default());
         (streamed, serde_json::to_value(general).unwrap())
@@ -175,7 +212,11 @@ mod tests {
         // A number is written back exactly as it came.
         let bytes = br#"{"fragment": {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"N": 1e2}}}}}"#;
         let mut out = Vec::new();
-        assert!(answer_bytes(bytes, &MacroEnvironment::default(), &mut out).success);
+        assert!(
+            answer_bytes(bytes, &MacroEnvironment::default(), &mut out)
+                .unwrap()
+                .success
+        );
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains(r#""Properties":{"N":1e2}"#), "{text}");
     }
@@ -207,7 +248,7 @@ mod tests {
         }
         let mut out = Vec::new();
         let duplicate = br#"{"fragment": {"Resources": {"A": {"Type": "T"}, "A": {"Type": "U"}}}}"#;
-        answer_bytes(duplicate, &MacroEnvironment::default(), &mut out);
+        answer_bytes(duplicate, &MacroEnvironment::default(), &mut out).unwrap();
         let answer: Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(answer["fragment"]["Resources"], json!({"A": {"Type": "U"}}));
     }

@@ -4,6 +4,7 @@
 //! level deeper.
 
 use std::fmt;
+use std::io::{self, Write};
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -113,23 +114,23 @@ impl<'a> Received<'a> {
     }
 
     /// Writes the resource as received.
-    pub fn write(&self, out: &mut Vec<u8>) {
-        out.push(b'{');
+    pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
+        out.write_all(b"{")?;
         for (n, (key, field)) in self.0.iter().enumerate() {
-            write_key(out, n, key);
+            write_key(out, n, key)?;
             match field {
-                Field::Raw(raw) => out.extend_from_slice(raw.get().as_bytes()),
+                Field::Raw(raw) => out.write_all(raw.get().as_bytes())?,
                 Field::Properties(entries) => {
-                    out.push(b'{');
+                    out.write_all(b"{")?;
                     for (n, (key, raw)) in entries.iter().enumerate() {
-                        write_key(out, n, key);
-                        out.extend_from_slice(raw.get().as_bytes());
+                        write_key(out, n, key)?;
+                        out.write_all(raw.get().as_bytes())?;
                     }
-                    out.push(b'}');
+                    out.write_all(b"}")?;
                 }
             }
         }
-        out.push(b'}');
+        out.write_all(b"}")
     }
 }
 
@@ -151,12 +152,12 @@ pub fn parse_entries(
 }
 
 /// Writes `"key":` after a comma unless it is the object's first (`n == 0`).
-pub fn write_key(out: &mut Vec<u8>, n: usize, key: &str) {
+pub fn write_key(out: &mut impl Write, n: usize, key: &str) -> io::Result<()> {
     if n > 0 {
-        out.push(b',');
+        out.write_all(b",")?;
     }
-    super::write_json(out, key);
-    out.push(b':');
+    super::write_json(out, key)?;
+    out.write_all(b":")
 }
 
 /// A map visitor: `expecting` says what it reads, `entry` reads one value
