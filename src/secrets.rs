@@ -78,9 +78,14 @@ impl Secrets {
     /// `params` and the macro's environment. The macro's log adds the
     /// template's own with [`Secrets::add_from_template`] when it needs them.
     pub fn of_event(raw: &Value, environment: &MacroEnvironment) -> Secrets {
+        Secrets::of_params(raw.get("params"), environment)
+    }
+
+    /// The secrets of an event's `params` and of the macro's environment.
+    pub fn of_params(params: Option<&Value>, environment: &MacroEnvironment) -> Secrets {
         let mut secrets = Secrets::default();
         for name in SECRET_PARAMS {
-            if let Some(value) = raw.get("params").and_then(|p| p.get(*name)) {
+            if let Some(value) = params.and_then(|p| p.get(*name)) {
                 secrets.add_value(value);
             }
             if let Some(var) = config::spec(name).and_then(|s| s.macro_env)

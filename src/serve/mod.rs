@@ -1,9 +1,9 @@
 //! The deployed macro: answering CloudFormation's macro events on the Lambda
 //! Runtime API (`dd-serverless-macro serve`, or the bare binary under Lambda).
 //!
-//! The handler, [`answer`], is a plain function: it takes the event as a raw
-//! JSON value, calls [`crate::handle_value`] (which checks the event's shape
-//! itself) and always returns a [`MacroResponse`] — a wrong shape, a missing
+//! The handler, [`answer_bytes`], is a plain function: it takes the event's
+//! bytes, calls [`crate::answer_bytes`] (which checks the event's shape
+//! itself) and always answers with a response — a wrong shape, a missing
 //! `fragment` or a panic in a pass is a `failure` with a message, never a
 //! Lambda error, which CloudFormation would only show as "Failed to execute
 //! transform". Bytes that are not JSON at all are turned into a failure too,
@@ -21,9 +21,10 @@ use std::time::Instant;
 
 use lambda_runtime::{LambdaEvent, Runtime, layers::TracingLayer, service_fn};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::report::Report;
-use crate::{MacroEnvironment, MacroResponse, handle_value};
+use crate::{MacroEnvironment, MacroResponse};
 use summary::{EventIds, RequestSummary};
 
 use crate::secrets::Secrets;
@@ -67,42 +68,127 @@ pub fn missing_lambda_variables() -> Vec<&'static str> {
         .collect()
 }
 
-/// Answers one macro event: validates its shape, runs the transform, logs one
+/// Answers one macro event given as its bytes (the body the Runtime API
+/// delivered): runs the transform ([`crate::answer_bytes`], which reads the
+/// event in one pass and keeps untouched resources as written), logs one
 /// summary line (ids, counts and decisions, never property values) and
-/// returns the response. Never panics and never fails.
-pub fn answer(raw: Value, environment: &MacroEnvironment) -> MacroResponse {
+/// returns the response's bytes. Never panics and never fails.
+pub fn answer_bytes(bytes: &[u8], environment: &MacroEnvironment) -> Vec<u8> {
     let started = Instant::now();
-    let ids = EventIds::read(&raw);
-    let mut secrets = Secrets::of_event(&raw, environment);
-    let (response, report) = match catch_unwind(AssertUnwindSafe(|| respond(raw, environment))) {
-        Ok(answered) => answered,
-        Err(_) => {
+    let mut out = Vec::with_capacity(bytes.len().saturating_add(bytes.len() / 2));
+    let responded = catch_unwind(AssertUnwindSafe(|| respond(bytes, environment, &mut out)))
+        .unwrap_or_else(|_| {
+            out.clear();
             let message = "internal error in the DatadogServerless macro while reading the event; the template was not changed. Please report this with the template that caused it.";
+            let (ids, params) = read_head(bytes);
+            let response = MacroResponse::failure(ids.request_id.clone(), Value::Null, message);
+            serde_json::to_writer(&mut out, &response).expect("a response serialises to memory");
             let mut report = Report::default();
             report.error(None, message);
-            (
-                MacroResponse::failure(ids.request_id.clone(), Value::Null, message),
+            Responded {
+                ids,
+                params,
+                success: false,
                 report,
-            )
-        }
-    };
+            }
+        });
+    let Responded {
+        ids,
+        params,
+        success,
+        report,
+    } = responded;
     if report.warnings().next().is_some() {
-        secrets.add_from_template(&response.fragment);
+        let mut secrets = Secrets::of_params(params.as_ref(), environment);
+        if let Ok(response) = serde_json::from_slice::<Value>(&out) {
+            secrets.add_from_template(&response["fragment"]);
+        }
         summary::log_warnings(&ids, &report, &secrets);
     }
-    RequestSummary::new(ids, &response, &report, started.elapsed()).log();
-    response
+    RequestSummary::new(ids, success, &report, started.elapsed()).log();
+    out
 }
 
-fn respond(raw: Value, environment: &MacroEnvironment) -> (MacroResponse, Report) {
-    match unreadable::problem_of(&raw) {
-        Some(problem) => {
-            let mut report = Report::default();
-            report.error(None, problem);
-            (MacroResponse::failure("", Value::Null, problem), report)
-        }
-        None => handle_value(raw, environment),
+/// [`answer_bytes`] on an event given as a JSON value.
+pub fn answer(raw: Value, environment: &MacroEnvironment) -> MacroResponse {
+    let bytes = serde_json::to_vec(&raw).expect("a JSON value serialises");
+    let answer = answer_bytes(&bytes, environment);
+    serde_json::from_slice(&answer).expect("the macro answers with a response")
+}
+
+/// What answering an event gave, for the log.
+struct Responded {
+    ids: EventIds,
+    /// The event's `params` (their secrets are masked in the log).
+    params: Option<Value>,
+    success: bool,
+    report: Report,
+}
+
+fn respond(bytes: &[u8], environment: &MacroEnvironment, out: &mut Vec<u8>) -> Responded {
+    if let Some(problem) = unreadable::problem_in(bytes) {
+        let response = MacroResponse::failure("", Value::Null, problem.as_str());
+        serde_json::to_writer(&mut *out, &response).expect("a response serialises to memory");
+        let mut report = Report::default();
+        report.error(None, problem);
+        return Responded {
+            ids: EventIds::default(),
+            params: None,
+            success: false,
+            report,
+        };
     }
+    let answered =
+        crate::answer_bytes(bytes, environment, out).expect("writing to memory cannot fail");
+    let (ids, params) = match &answered.request {
+        Some(request) => (
+            EventIds::of_request(request),
+            Some(Value::Object(request.params.clone())),
+        ),
+        None => read_head(bytes),
+    };
+    Responded {
+        ids,
+        params,
+        success: answered.success,
+        report: answered.report,
+    }
+}
+
+/// The ids and `params` of an event the streaming path did not read.
+fn read_head(bytes: &[u8]) -> (EventIds, Option<Value>) {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(default, rename = "requestId")]
+        request_id: Value,
+        #[serde(default, rename = "transformId")]
+        transform_id: Value,
+        #[serde(default)]
+        region: Value,
+        #[serde(default, rename = "accountId")]
+        account_id: Value,
+        #[serde(default)]
+        params: Option<Value>,
+    }
+    // Only an object has ids (a struct would also read a list's items).
+    let is_object = bytes.trim_ascii_start().starts_with(b"{");
+    let Some(head) = is_object
+        .then(|| serde_json::from_slice::<Head>(bytes).ok())
+        .flatten()
+    else {
+        return (EventIds::default(), None);
+    };
+    let text = |value: Value| match value {
+        Value::String(text) => text,
+        _ => String::new(),
+    };
+    let ids = EventIds {
+        request_id: text(head.request_id),
+        transform_id: text(head.transform_id),
+        region: text(head.region),
+        account_id: text(head.account_id),
+    };
+    (ids, head.params)
 }
 
 /// Serves macro events until the Runtime API goes away: checks that the
@@ -123,11 +209,12 @@ pub fn run() -> Result<(), ServeError> {
 }
 
 async fn serve(environment: &MacroEnvironment) -> Result<(), ServeError> {
-    let handler = service_fn(|event: LambdaEvent<Value>| {
-        std::future::ready(Ok::<_, std::convert::Infallible>(answer(
-            event.payload,
-            environment,
-        )))
+    let handler = service_fn(|event: LambdaEvent<Box<RawValue>>| {
+        let answer = answer_bytes(event.payload.get().as_bytes(), environment);
+        let answer = String::from_utf8(answer)
+            .map_err(|e| e.to_string())
+            .and_then(|text| RawValue::from_string(text).map_err(|e| e.to_string()));
+        std::future::ready(answer)
     });
     Runtime::new(handler)
         .layer(TracingLayer::new())

@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::MacroResponse;
 use crate::report::{Change, Report, ResourceReport, Severity};
 use crate::secrets::Secrets;
 
@@ -39,6 +38,16 @@ pub struct EventIds {
 }
 
 impl EventIds {
+    /// The ids of a request.
+    pub fn of_request(request: &crate::MacroRequest) -> Self {
+        EventIds {
+            request_id: request.request_id.clone(),
+            transform_id: request.transform_id.clone(),
+            region: request.region.clone(),
+            account_id: request.account_id.clone(),
+        }
+    }
+
     /// Reads the ids of a raw event.
     pub fn read(raw: &Value) -> Self {
         let text = |key: &str| {
@@ -125,14 +134,8 @@ pub fn log_warnings(ids: &EventIds, report: &Report, secrets: &Secrets) {
 }
 
 impl RequestSummary {
-    /// Summarises a request from its response and report.
-    pub fn new(
-        ids: EventIds,
-        response: &MacroResponse,
-        report: &Report,
-        duration: Duration,
-    ) -> Self {
-        let success = response.is_success();
+    /// Summarises a request from its outcome and report.
+    pub fn new(ids: EventIds, success: bool, report: &Report, duration: Duration) -> Self {
         let count = |types: &[&str]| {
             if !success {
                 return 0;
@@ -147,7 +150,12 @@ impl RequestSummary {
         let (errors, error_resources) = resources_of(report, Severity::Error);
         RequestSummary {
             ids,
-            status: response.status.clone(),
+            status: if success {
+                crate::macro_event::STATUS_SUCCESS
+            } else {
+                crate::macro_event::STATUS_FAILURE
+            }
+            .to_string(),
             functions: count(FUNCTION_TYPES),
             state_machines: count(STATE_MACHINE_TYPES),
             skipped: report
@@ -243,7 +251,7 @@ mod tests {
     fn counts_instrumented_functions_and_state_machines_by_type() {
         let s = RequestSummary::new(
             EventIds::read(&json!({"requestId": "r", "transformId": "1::DatadogServerless"})),
-            &MacroResponse::success("r", json!({})),
+            true,
             &report(),
             Duration::from_micros(1500),
         );
@@ -261,12 +269,7 @@ mod tests {
         let mut report = report();
         report.error(Some("A"), "e1");
         report.error(Some("B"), "e2");
-        let s = RequestSummary::new(
-            EventIds::default(),
-            &MacroResponse::failure("", json!({}), "e1\ne2"),
-            &report,
-            Duration::ZERO,
-        );
+        let s = RequestSummary::new(EventIds::default(), false, &report, Duration::ZERO);
         assert_eq!(s.status, "failure");
         assert_eq!((s.functions, s.state_machines), (0, 0));
         assert_eq!(

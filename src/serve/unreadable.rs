@@ -47,6 +47,16 @@ pub fn problem_of(raw: &Value) -> Option<&str> {
     map.get(MARKER_KEY)?.as_str()
 }
 
+/// The failure message when `body` is the marker of an unreadable body.
+pub fn problem_in(body: &[u8]) -> Option<String> {
+    let key = body.strip_prefix(b"{\"")?;
+    if !key.starts_with(MARKER_KEY.as_bytes()) {
+        return None;
+    }
+    let raw: Value = serde_json::from_slice(body).ok()?;
+    problem_of(&raw).map(str::to_string)
+}
+
 /// Tower layer that swaps an unreadable invocation body for its marker.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UnreadableLayer;
@@ -107,6 +117,7 @@ mod tests {
             let marker = marker_for(body).expect("unreadable");
             let raw: Value = serde_json::from_slice(&marker).expect("the marker is JSON");
             let problem = problem_of(&raw).expect("recognised");
+            assert_eq!(problem_in(&marker).as_deref(), Some(problem));
             assert!(problem.contains("not valid JSON"), "{problem}");
         }
     }

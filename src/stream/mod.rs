@@ -28,7 +28,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::macro_event::MacroResponse;
-use crate::{MAX_EVENT_BYTES, MacroEnvironment, Report};
+use crate::{MAX_EVENT_BYTES, MacroEnvironment, MacroRequest, Report};
 use kept::KeptAside;
 use read::{EventParts, FragmentOnly, Section};
 
@@ -39,6 +39,9 @@ pub struct Answered {
     pub success: bool,
     /// What the transform did and found (for the macro's log).
     pub report: Report,
+    /// The event's fields but its fragment, when the streaming path read
+    /// them (`None`: the general path answered).
+    pub request: Option<MacroRequest>,
 }
 
 /// Answers the event `bytes`, writing the response JSON to `out` (an error
@@ -56,6 +59,7 @@ pub fn answer_bytes(
     Ok(Answered {
         success: response.is_success(),
         report,
+        request: None,
     })
 }
 
@@ -74,7 +78,7 @@ pub fn answer_streamed(
         .ok()
         .flatten();
     let Some(Prepared {
-        request_id,
+        mut request,
         report,
         outcome,
     }) = prepared
@@ -84,23 +88,31 @@ pub fn answer_streamed(
     let success = matches!(outcome, Outcome::Success { .. });
     match outcome {
         Outcome::Success { skeleton, kept } => {
-            let response = MacroResponse::success(request_id, Value::Null);
+            let response = MacroResponse::success(request.request_id.clone(), Value::Null);
             write_response(out, &response, |out| kept.write_fragment(&skeleton, out))?;
         }
         Outcome::Failure { fragment } => {
-            let response =
-                MacroResponse::failure(request_id, Value::Null, crate::errors_of(&report));
+            let response = MacroResponse::failure(
+                request.request_id.clone(),
+                Value::Null,
+                crate::errors_of(&report),
+            );
             write_response(out, &response, |out| {
                 out.write_all(fragment.get().as_bytes())
             })?;
         }
     }
-    Ok(Some(Answered { success, report }))
+    request.fragment = Value::Null;
+    Ok(Some(Answered {
+        success,
+        report,
+        request: Some(request),
+    }))
 }
 
 /// A transformed event, ready to be written.
 struct Prepared<'a> {
-    request_id: String,
+    request: MacroRequest,
     report: Report,
     outcome: Outcome<'a>,
 }
@@ -131,7 +143,7 @@ fn prepare<'a>(bytes: &'a [u8], environment: &MacroEnvironment) -> Option<Prepar
         return None;
     };
     Some(Prepared {
-        request_id: request.request_id,
+        request,
         report,
         outcome,
     })
