@@ -305,22 +305,9 @@ fn write_properties(
 
 /// What stands in for a function once written out: all but its
 /// `Properties`, of which only [`DIGEST_PROPERTIES`].
-fn digest(resource: Value) -> Value {
-    let Value::Object(resource) = resource else {
-        return resource;
-    };
-    let digest = resource
-        .into_iter()
-        .map(|(key, value)| match (key.as_str(), value) {
-            ("Properties", Value::Object(props)) => {
-                let kept = props
-                    .into_iter()
-                    .filter(|(name, _)| DIGEST_PROPERTIES.contains(&name.as_str()))
-                    .collect();
-                (key, Value::Object(kept))
-            }
-            (_, value) => (key, value),
-        })
-        .collect();
-    Value::Object(digest)
+fn digest(mut resource: Value) -> Value {
+    if let Some(Value::Object(props)) = resource.get_mut("Properties") {
+        props.retain(|name, _| DIGEST_PROPERTIES.contains(&name.as_str()));
+    }
+    resource
 }
