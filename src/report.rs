@@ -4,8 +4,13 @@
 //! Passes push into one [`Report`]; the macro turns its errors into a
 //! `failure` and logs its warnings, the dry run prints all of it.
 
-use serde::Serialize;
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::{Serialize, Serializer};
 use serde_json::Value;
+
+use crate::config::Source;
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -44,7 +49,7 @@ pub enum Change {
         /// The layer ARN.
         arn: String,
         /// Where its version or ARN came from (`parameter pythonLayerVersion`, `default`...).
-        source: String,
+        source: Origin,
         /// Whether the version is the bundled default (no parameter gave one).
         bundled_default: bool,
     },
@@ -60,22 +65,22 @@ pub enum Change {
         /// The user's handler, now in `DD_LAMBDA_HANDLER`.
         from: Value,
         /// The Datadog handler.
-        to: String,
+        to: Cow<'static, str>,
     },
     /// An environment variable was added (or, for `DD_LOG_LEVEL`, replaced).
     EnvSet {
         /// The variable.
-        name: String,
+        name: Cow<'static, str>,
         /// Its value, or `None` when it holds a secret.
         #[serde(skip_serializing_if = "Option::is_none")]
         value: Option<Value>,
         /// Which parameter or rule set it.
-        source: String,
+        source: Origin,
     },
     /// The user already set this variable; their value was kept.
     EnvKept {
         /// The variable.
-        name: String,
+        name: Cow<'static, str>,
     },
     /// A tag was added.
     TagAdded {
@@ -121,6 +126,66 @@ pub enum Change {
     },
 }
 
+/// Where a change's value came from, as the report shows it. Kept in parts
+/// and written out only when the report is shown, so recording a change
+/// costs no formatting; it compares, prints and serialises as its text.
+#[derive(Clone)]
+pub enum Origin {
+    /// A fixed sentence (`dd-trace only`, `the function's handler`...).
+    Text(Cow<'static, str>),
+    /// A parameter and where its value came from: `site (transform
+    /// parameter)`, or only `site` when it has no recorded source.
+    Parameter(&'static str, Option<Source>),
+    /// A layer parameter: `parameter pythonLayerVersion (transform
+    /// parameter)`, `(unset)` when it has no recorded source.
+    LayerParameter(&'static str, Option<Source>),
+    /// A bundled layer version: `bundled default pythonLayerVersion=127`.
+    BundledDefault(&'static str, u64),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Text(text) => f.write_str(text),
+            Origin::Parameter(name, None) => f.write_str(name),
+            Origin::Parameter(name, Some(source)) => write!(f, "{name} ({source})"),
+            Origin::LayerParameter(name, None) => write!(f, "parameter {name} (unset)"),
+            Origin::LayerParameter(name, Some(source)) => write!(f, "parameter {name} ({source})"),
+            Origin::BundledDefault(name, version) => write!(f, "bundled default {name}={version}"),
+        }
+    }
+}
+
+impl fmt::Debug for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_string(), f)
+    }
+}
+
+impl PartialEq for Origin {
+    fn eq(&self, other: &Origin) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Serialize for Origin {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl From<&'static str> for Origin {
+    fn from(text: &'static str) -> Origin {
+        Origin::Text(Cow::Borrowed(text))
+    }
+}
+
+impl From<String> for Origin {
+    fn from(text: String) -> Origin {
+        Origin::Text(Cow::Owned(text))
+    }
+}
+
 /// The changes made to one resource.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResourceReport {
@@ -130,6 +195,13 @@ pub struct ResourceReport {
     pub resource_type: String,
     /// The changes, in the order they were made.
     pub changes: Vec<Change>,
+}
+
+/// Whether two logical ids are equal, comparing their last bytes first:
+/// generated ids (`Function12`, `Function13`) share long prefixes, and a
+/// miss over a long report then costs no string comparison.
+fn same_id(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
 }
 
 /// Everything a transform did and noticed.
@@ -184,7 +256,7 @@ impl Report {
         self.resources
             .iter_mut()
             .rev()
-            .find(|r| r.logical_id == logical_id)
+            .find(|r| same_id(&r.logical_id, logical_id))
     }
 
     /// Records that a bundled default was used.

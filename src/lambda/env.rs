@@ -2,11 +2,13 @@
 //! value the user set (on the function or, for SAM, in
 //! `Globals.Function.Environment.Variables`), except `DD_LOG_LEVEL`.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::function::{FunctionEdit, RuntimeFamily};
 use crate::config::Config;
-use crate::report::Change;
+use crate::report::{Change, Origin, Report};
 
 use crate::secrets::SECRET_VARIABLES;
 
@@ -28,46 +30,153 @@ pub fn user_value<'e>(edit: &'e FunctionEdit, name: &str) -> Option<&'e Value> {
         .or_else(|| variables(&edit.globals).and_then(|v| v.get(name)))
 }
 
-/// The function's own variables map, created when absent; `None` (and an
-/// error recorded) when `Environment` or `Variables` is an intrinsic.
-fn variables_mut(edit: &mut FunctionEdit) -> Option<&mut Map<String, Value>> {
-    // Looked up before created: `entry` would allocate both keys each call.
-    let readable = match edit.props.get_mut("Environment") {
-        None => {
-            let mut env = Map::new();
-            env.insert("Variables".into(), Value::Object(Map::new()));
-            edit.props.insert("Environment".into(), Value::Object(env));
-            true
+/// Where the function's own variables are, found once per pass.
+enum Own<'e> {
+    /// No `Environment`: it is created (on these properties) with the first
+    /// variable written.
+    NoEnvironment(&'e mut Map<String, Value>),
+    /// An `Environment` without `Variables`: added with the first variable.
+    NoVariables(&'e mut Map<String, Value>),
+    /// The variables map.
+    Variables(&'e mut Map<String, Value>),
+    /// `Environment` or `Variables` is an intrinsic: nothing can be written.
+    Unreadable,
+}
+
+impl<'e> Own<'e> {
+    /// Finds the variables of a properties object (no change made).
+    fn find(props: &'e mut Map<String, Value>) -> Own<'e> {
+        if !props.contains_key("Environment") {
+            return Own::NoEnvironment(props);
         }
-        Some(Value::Object(env)) => match env.get("Variables") {
-            None => {
-                env.insert("Variables".into(), Value::Object(Map::new()));
-                true
-            }
-            Some(Value::Object(_)) => true,
-            Some(_) => false,
-        },
-        Some(_) => false,
-    };
-    if !readable {
-        let id = edit.id.clone();
-        edit.error(format!(
-            "Resource {id} has Environment or Environment.Variables written as an intrinsic function, so Datadog's variables cannot be added; it was left unchanged. \
-             Write Environment.Variables as a mapping, or add {id} to the `exclude` parameter."
-        ));
-        return None;
+        let Some(Value::Object(env)) = props.get_mut("Environment") else {
+            return Own::Unreadable;
+        };
+        match env.get("Variables") {
+            None => Own::NoVariables(env),
+            Some(Value::Object(_)) => match env.get_mut("Variables") {
+                Some(Value::Object(vars)) => Own::Variables(vars),
+                _ => Own::Unreadable,
+            },
+            Some(_) => Own::Unreadable,
+        }
     }
-    edit.props
-        .get_mut("Environment")?
-        .get_mut("Variables")?
-        .as_object_mut()
+
+    /// Whether the function itself sets this variable.
+    fn has(&self, name: &str) -> bool {
+        matches!(self, Own::Variables(vars) if vars.contains_key(name))
+    }
+}
+
+/// Writes a function's variables: its own map and SAM Globals' looked up
+/// once, whatever the number of variables written.
+struct Writer<'e> {
+    id: &'e str,
+    resource_type: &'static str,
+    own: Own<'e>,
+    globals: Option<&'e Map<String, Value>>,
+    report: &'e mut Report,
+}
+
+impl<'e> Writer<'e> {
+    fn new(edit: &'e mut FunctionEdit) -> Writer<'e> {
+        let resource_type = edit.resource_type();
+        Writer {
+            id: &edit.id,
+            resource_type,
+            own: Own::find(&mut edit.props),
+            globals: variables(&edit.globals),
+            report: &mut edit.report,
+        }
+    }
+
+    fn change(&mut self, change: Change) {
+        self.report.change(self.id, self.resource_type, change);
+    }
+
+    /// The function's own variables map, created when absent; `None` (and
+    /// an error recorded) when `Environment` or `Variables` is an intrinsic.
+    fn variables_mut(&mut self) -> Option<&mut Map<String, Value>> {
+        let own = std::mem::replace(&mut self.own, Own::Unreadable);
+        self.own = match own {
+            Own::NoEnvironment(props) => {
+                let env = props
+                    .entry("Environment")
+                    .or_insert_with(|| Value::Object(Map::new()));
+                Own::NoVariables(env.as_object_mut()?)
+            }
+            other => other,
+        };
+        let own = std::mem::replace(&mut self.own, Own::Unreadable);
+        self.own = match own {
+            Own::NoVariables(env) => {
+                let vars = env
+                    .entry("Variables")
+                    .or_insert_with(|| Value::Object(Map::new()));
+                Own::Variables(vars.as_object_mut()?)
+            }
+            other => other,
+        };
+        if let Own::Variables(vars) = &mut self.own {
+            return Some(vars);
+        }
+        let id = self.id;
+        self.report.error(
+            Some(id),
+            format!(
+                "Resource {id} has Environment or Environment.Variables written as an intrinsic function, so Datadog's variables cannot be added; it was left unchanged. \
+                 Write Environment.Variables as a mapping, or add {id} to the `exclude` parameter."
+            ),
+        );
+        None
+    }
+
+    /// Sets a variable unless the user set it; records what happened.
+    fn set(&mut self, name: &'static str, value: Value, source: Origin) {
+        if self.own.has(name) || self.globals.is_some_and(|g| g.contains_key(name)) {
+            self.change(Change::EnvKept {
+                name: Cow::Borrowed(name),
+            });
+            return;
+        }
+        let value = into_env_value(value);
+        let Some(vars) = self.variables_mut() else {
+            return;
+        };
+        let shown = (!SECRET_VARIABLES.contains(&name)).then(|| value.clone());
+        vars.insert(name.to_string(), value);
+        self.change(Change::EnvSet {
+            name: Cow::Borrowed(name),
+            value: shown,
+            source,
+        });
+    }
+
+    /// Sets a variable even over the user's value (only `DD_LOG_LEVEL`).
+    fn force(&mut self, name: &'static str, value: Value, source: Origin) {
+        let value = as_env_value(&value);
+        if let Own::Variables(vars) = &self.own
+            && vars.get(name) == Some(&value)
+        {
+            return;
+        }
+        let Some(vars) = self.variables_mut() else {
+            return;
+        };
+        vars.insert(name.to_string(), value.clone());
+        self.change(Change::EnvSet {
+            name: Cow::Borrowed(name),
+            value: Some(value),
+            source,
+        });
+    }
 }
 
 /// A parameter value as an environment value: strings stay, booleans and
 /// numbers become text, intrinsics are kept for CloudFormation to resolve.
 pub fn as_env_value(value: &Value) -> Value {
     match value {
-        Value::Bool(b) => Value::String(b.to_string()),
+        Value::Bool(b) => text(*b),
         Value::Number(n) => Value::String(n.to_string()),
         other => other.clone(),
     }
@@ -82,53 +191,17 @@ fn into_env_value(value: Value) -> Value {
 }
 
 /// Sets a variable unless the user set it; records what happened.
-pub fn set(edit: &mut FunctionEdit, name: &str, value: Value, source: impl Into<String>) {
-    if user_has(edit, name) {
-        edit.change(Change::EnvKept {
-            name: name.to_string(),
-        });
-        return;
-    }
-    let value = into_env_value(value);
-    let Some(vars) = variables_mut(edit) else {
-        return;
-    };
-    vars.insert(name.to_string(), value.clone());
-    let shown = (!SECRET_VARIABLES.contains(&name)).then_some(value);
-    edit.change(Change::EnvSet {
-        name: name.to_string(),
-        value: shown,
-        source: source.into(),
-    });
-}
-
-/// Sets a variable even over the user's value (only `DD_LOG_LEVEL`).
-fn force(edit: &mut FunctionEdit, name: &str, value: Value, source: String) {
-    let value = as_env_value(&value);
-    if variables(&edit.props).and_then(|v| v.get(name)) == Some(&value) {
-        return;
-    }
-    let Some(vars) = variables_mut(edit) else {
-        return;
-    };
-    vars.insert(name.to_string(), value.clone());
-    edit.change(Change::EnvSet {
-        name: name.to_string(),
-        value: Some(value),
-        source,
-    });
+pub fn set(edit: &mut FunctionEdit, name: &'static str, value: Value, source: impl Into<Origin>) {
+    Writer::new(edit).set(name, value, source.into());
 }
 
 /// `NAME (where it came from)`, for the report.
-pub fn source_of(config: &Config, name: &str) -> String {
-    match config.source(name) {
-        Some(source) => format!("{name} ({source})"),
-        None => name.to_string(),
-    }
+pub fn source_of(config: &Config, name: &'static str) -> Origin {
+    Origin::Parameter(name, config.source(name).cloned())
 }
 
 fn text(b: bool) -> Value {
-    Value::String(b.to_string())
+    Value::String(if b { "true" } else { "false" }.to_string())
 }
 
 /// `git.commit.sha:SHA,git.repository_url:URL` from `gitData` (`sha,url`),
@@ -191,13 +264,20 @@ fn dd_tags(config: &Config) -> Option<Value> {
 
 /// Sets a boolean variable from its parameter, or `false` (saying why) when
 /// the extension does that job itself.
-fn set_unless_extension(edit: &mut FunctionEdit, name: &str, param: &str, value: bool, why: &str) {
-    let (value, source) = if edit.config.extension_enabled() {
-        (false, why.to_string())
+fn set_unless_extension(
+    writer: &mut Writer<'_>,
+    config: &Config,
+    name: &'static str,
+    param: &'static str,
+    value: bool,
+    why: &'static str,
+) {
+    let (value, source) = if config.extension_enabled() {
+        (false, Origin::from(why))
     } else {
-        (value, source_of(&edit.config, param))
+        (value, source_of(config, param))
     };
-    set(edit, name, text(value), source);
+    writer.set(name, text(value), source);
 }
 
 /// Writes every Datadog variable the parameters call for.
@@ -216,7 +296,8 @@ pub fn set_variables(edit: &mut FunctionEdit) {
         ));
         return;
     }
-    let optional: [(&str, &str, &Option<Value>); 4] = [
+    let mut w = Writer::new(edit);
+    let optional: [(&'static str, &'static str, &Option<Value>); 4] = [
         ("DD_API_KEY", "apiKey", &c.api_key),
         (
             "DD_API_KEY_SECRET_ARN",
@@ -228,31 +309,26 @@ pub fn set_variables(edit: &mut FunctionEdit) {
     ];
     for (var, param, value) in optional {
         if let Some(v) = value {
-            set(edit, var, v.clone(), source_of(&c, param));
+            w.set(var, v.clone(), source_of(&c, param));
         }
     }
-    set(
-        edit,
+    w.set(
         "DD_SITE",
         Value::String(c.site.clone()),
         source_of(&c, "site"),
     );
     if let Some(level) = &c.log_level {
-        force(
-            edit,
-            "DD_LOG_LEVEL",
-            level.clone(),
-            source_of(&c, "logLevel"),
-        );
+        w.force("DD_LOG_LEVEL", level.clone(), source_of(&c, "logLevel"));
     }
     set_unless_extension(
-        edit,
+        &mut w,
+        &c,
         "DD_FLUSH_TO_LOG",
         "flushMetricsToLogs",
         c.flush_metrics_to_logs,
         "forced false: the extension sends metrics",
     );
-    let always: [(&str, &str, bool); 4] = [
+    let always: [(&'static str, &'static str, bool); 4] = [
         (
             "DD_ENHANCED_METRICS",
             "enableEnhancedMetrics",
@@ -271,9 +347,9 @@ pub fn set_variables(edit: &mut FunctionEdit) {
         ),
     ];
     for (var, param, value) in always {
-        set(edit, var, text(value), source_of(&c, param));
+        w.set(var, text(value), source_of(&c, param));
     }
-    let mut texts: Vec<(&str, &str, Option<Value>)> = vec![
+    let mut texts: Vec<(&'static str, &'static str, Option<Value>)> = vec![
         ("DD_SERVICE", "service", c.service.clone()),
         ("DD_ENV", "env", c.env.clone()),
         (
@@ -299,7 +375,7 @@ pub fn set_variables(edit: &mut FunctionEdit) {
         ),
         ("DD_LLMOBS_ML_APP", "llmObsMlApp", c.llm_obs_ml_app.clone()),
     ];
-    let flags: [(&str, &str, Option<bool>); 7] = [
+    let flags: [(&'static str, &'static str, Option<bool>); 7] = [
         (
             "DD_COLD_START_TRACING",
             "enableColdStartTracing",
@@ -336,15 +412,20 @@ pub fn set_variables(edit: &mut FunctionEdit) {
     for (var, param, value) in texts {
         if let Some(v) = value {
             let source = if var == "DD_TAGS" && c.git_data.is_some() {
-                format!("{} + {}", source_of(&c, "tags"), source_of(&c, "gitData"))
+                Origin::from(format!(
+                    "{} + {}",
+                    source_of(&c, "tags"),
+                    source_of(&c, "gitData")
+                ))
             } else {
                 source_of(&c, param)
             };
-            set(edit, var, v, source);
+            w.set(var, v, source);
         }
     }
     set_unless_extension(
-        edit,
+        &mut w,
+        &c,
         "DD_LOGS_INJECTION",
         "injectLogContext",
         c.inject_log_context,
@@ -355,8 +436,7 @@ pub fn set_variables(edit: &mut FunctionEdit) {
             "DD_TRACE_CLOUD_REQUEST_PAYLOAD_TAGGING",
             "DD_TRACE_CLOUD_RESPONSE_PAYLOAD_TAGGING",
         ] {
-            set(
-                edit,
+            w.set(
                 var,
                 Value::String("all".into()),
                 source_of(&c, "captureCloudServicePayload"),

@@ -2,6 +2,8 @@
 //! handler, which moves to `DD_LAMBDA_HANDLER`. Idempotent: a handler that is
 //! already Datadog's is left with its `DD_LAMBDA_HANDLER`.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::env;
@@ -126,7 +128,7 @@ impl Slot {
     /// Moves the user's handler `current` to `DD_LAMBDA_HANDLER` and puts
     /// Datadog's wrapper `target` in its place; when the user already sets
     /// `DD_LAMBDA_HANDLER`, warns and leaves both alone.
-    fn wrap(self, edit: &mut FunctionEdit, current: Value, target: &str) {
+    fn wrap(self, edit: &mut FunctionEdit, current: Value, target: &'static str) {
         if env::user_has(edit, "DD_LAMBDA_HANDLER") {
             let id = &edit.id;
             let warning = match self {
@@ -145,7 +147,7 @@ impl Slot {
     }
 
     /// Writes `target` in the slot and reports the redirection from `from`.
-    fn point_to(self, edit: &mut FunctionEdit, from: Value, target: &str) {
+    fn point_to(self, edit: &mut FunctionEdit, from: Value, target: &'static str) {
         let target_value = Value::String(target.into());
         match self {
             Slot::Handler => {
@@ -163,7 +165,7 @@ impl Slot {
         }
         edit.change(Change::HandlerRedirected {
             from,
-            to: target.to_string(),
+            to: Cow::Borrowed(target),
         });
     }
 }

@@ -1,11 +1,13 @@
 //! Datadog layer ARNs (partition, region, runtime, architecture, FIPS) and
 //! their insertion into `Layers`, `Fn::If` aware (SPEC §4, §11).
 
+use std::rc::Rc;
+
 use serde_json::Value;
 
 use super::function::{Architecture, FunctionEdit, RuntimeFamily};
-use crate::config::{Config, Source};
-use crate::report::Change;
+use crate::config::Config;
+use crate::report::{Change, Origin};
 use crate::template::intrinsics::{fn_if_branches, fn_if_branches_mut, is_no_value};
 
 /// Lambda's limit of layers per function.
@@ -145,11 +147,6 @@ pub fn layer_name(
     let suffix = if arm { "-ARM" } else { "" };
     Ok(match kind {
         LayerKind::Python => {
-            let digits: String = runtime
-                .trim_start_matches("python")
-                .chars()
-                .filter(|c| *c != '.')
-                .collect();
             let minor = runtime
                 .strip_prefix("python3.")
                 .and_then(|m| m.parse::<u32>().ok());
@@ -158,28 +155,68 @@ pub fn layer_name(
                     "Datadog publishes no arm64 Python layer for {runtime} (python3.8 and later only)"
                 ));
             }
-            format!("Datadog-Python{digits}{suffix}")
+            let digits = runtime.trim_start_matches("python");
+            let mut name = String::with_capacity(14 + digits.len() + suffix.len());
+            name.push_str("Datadog-Python");
+            name.extend(digits.chars().filter(|c| *c != '.'));
+            name.push_str(suffix);
+            name
         }
         LayerKind::Node => {
             let major = runtime.trim_start_matches("nodejs").trim_end_matches(".x");
-            format!("Datadog-Node{major}-x")
+            joined(&["Datadog-Node", major, "-x"])
         }
         LayerKind::Java => "dd-trace-java".to_string(),
-        LayerKind::Dotnet => format!("dd-trace-dotnet{suffix}"),
+        LayerKind::Dotnet => joined(&["dd-trace-dotnet", suffix]),
         LayerKind::Ruby => {
-            let version = runtime.trim_start_matches("ruby").replace('.', "-");
-            format!("Datadog-Ruby{version}{suffix}")
+            let version = runtime.trim_start_matches("ruby");
+            let mut name = String::with_capacity(12 + version.len() + suffix.len());
+            name.push_str("Datadog-Ruby");
+            name.extend(version.chars().map(|c| if c == '.' { '-' } else { c }));
+            name.push_str(suffix);
+            name
         }
         LayerKind::Extension => {
             let fips = if fips { "-FIPS" } else { "" };
-            format!("Datadog-Extension{suffix}{fips}")
+            joined(&["Datadog-Extension", suffix, fips])
         }
     })
 }
 
+/// The parts one after the other, in one allocation (no formatting
+/// machinery: this runs a few times per function).
+fn joined(parts: &[&str]) -> String {
+    let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 20);
+    for part in parts {
+        text.push_str(part);
+    }
+    text
+}
+
+/// Appends a number in decimal.
+fn push_number(text: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for d in &digits[start..] {
+        text.push(char::from(*d));
+    }
+}
+
 /// `arn:PARTITION:lambda:REGION:ACCOUNT:layer:NAME:VERSION`.
 pub fn layer_arn(partition: &str, region: &str, account: &str, name: &str, version: u64) -> String {
-    format!("arn:{partition}:lambda:{region}:{account}:layer:{name}:{version}")
+    let mut arn = joined(&[
+        "arn:", partition, ":lambda:", region, ":", account, ":layer:", name, ":",
+    ]);
+    push_number(&mut arn, version);
+    arn
 }
 
 /// A layer chosen for a function: its ARN and where it came from.
@@ -188,29 +225,26 @@ struct Chosen {
     arn: Value,
     /// The layer name, to recognise older versions of the same layer.
     name: Option<String>,
-    source: String,
+    source: Origin,
     bundled_default: bool,
 }
 
 /// Picks the ARN of one layer for a function, or records why it cannot.
 fn choose(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Chosen> {
     let (version_param, arn_param, default, label) = table_row(kind);
-    let config = &edit.config;
-    if let Some(arn) = kind.arn(config) {
+    let config = Rc::clone(&edit.config);
+    if let Some(arn) = kind.arn(&config) {
         return Some(Chosen {
             arn: arn.clone(),
             name: None,
-            source: format!(
-                "parameter {arn_param} ({})",
-                source_name(config.source(arn_param))
-            ),
+            source: Origin::LayerParameter(arn_param, config.source(arn_param).cloned()),
             bundled_default: false,
         });
     }
     let partition = crate::partition_of(region);
     let account = match (&config.use_layers_from_account, datadog_account(partition)) {
-        (Some(own), _) => own.clone(),
-        (None, Some(dd)) => dd.to_string(),
+        (Some(own), _) => own.as_str(),
+        (None, Some(dd)) => dd,
         (None, None) => {
             edit.error(format!(
                 "Resource {} cannot get Datadog layers in region {region}: Datadog publishes no layers in the {partition} partition. \
@@ -220,13 +254,10 @@ fn choose(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Chos
             return None;
         }
     };
-    let (version, source) = match kind.version(config) {
+    let (version, source) = match kind.version(&config) {
         Some(v) => (
             v,
-            format!(
-                "parameter {version_param} ({})",
-                source_name(config.source(version_param))
-            ),
+            Origin::LayerParameter(version_param, config.source(version_param).cloned()),
         ),
         None if config.use_layers_from_account.is_some() => {
             let family = edit.family.display_name();
@@ -244,22 +275,20 @@ fn choose(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Chos
             edit.error(message);
             return None;
         }
-        None => (
-            default,
-            format!("bundled default {version_param}={default}"),
-        ),
+        None => (default, Origin::BundledDefault(version_param, default)),
     };
-    let runtime = edit.runtime.clone().unwrap_or_default();
     let fips = config.lambda_fips == Some(true);
-    let bundled_default = kind.version(config).is_none();
-    match layer_name(kind, &runtime, edit.arch, fips) {
+    let bundled_default = kind.version(&config).is_none();
+    let runtime = edit.runtime.as_deref().unwrap_or_default();
+    match layer_name(kind, runtime, edit.arch, fips) {
         Ok(name) => {
             if bundled_default {
-                edit.report
-                    .default_used(format!("{version_param}={default}"));
+                let mut used = joined(&[version_param, "="]);
+                push_number(&mut used, default);
+                edit.report.default_used(used);
             }
             Some(Chosen {
-                arn: Value::String(layer_arn(partition, region, &account, &name, version)),
+                arn: Value::String(layer_arn(partition, region, account, &name, version)),
                 name: Some(name),
                 source,
                 bundled_default,
@@ -273,12 +302,6 @@ fn choose(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Chos
             None
         }
     }
-}
-
-fn source_name(source: Option<&Source>) -> String {
-    source
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| "unset".to_string())
 }
 
 /// Adds the library layer (with `addLayers`) and the Extension layer (when
@@ -303,22 +326,26 @@ pub fn add_layers(edit: &mut FunctionEdit, region: &str) {
     if wanted.is_empty() || edit.report.has_errors() {
         return;
     }
-    let inherited: Vec<Value> = match edit.globals.get("Layers") {
-        Some(Value::Array(items)) => items.clone(),
-        _ => Vec::new(),
+    let inherited: &[Value] = match edit.globals.get("Layers") {
+        Some(Value::Array(items)) => items,
+        _ => &[],
     };
-    let mut layers = edit
-        .props
-        .get("Layers")
-        .cloned()
-        .unwrap_or(Value::Array(Vec::new()));
     let mut changes = Vec::new();
-    if let Err(message) = insert_all(&mut layers, &wanted, &edit.config, &inherited, &mut changes) {
+    // Edited in place: on an error the function's copy is discarded anyway.
+    let result = match edit.props.get_mut("Layers") {
+        Some(layers) => insert_all(layers, &wanted, &edit.config, inherited, &mut changes),
+        None => {
+            let mut layers = Value::Array(Vec::new());
+            let result = insert_all(&mut layers, &wanted, &edit.config, inherited, &mut changes);
+            edit.props.insert("Layers".to_string(), layers);
+            result
+        }
+    };
+    if let Err(message) = result {
         let id = edit.id.clone();
         edit.error(format!("Resource {id} {message}"));
         return;
     }
-    edit.props.insert("Layers".to_string(), layers);
     for c in changes {
         edit.change(c);
     }

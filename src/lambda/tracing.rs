@@ -19,7 +19,7 @@ pub fn configure(edit: &mut FunctionEdit, fragment: &Value) {
             edit,
             "DD_MERGE_XRAY_TRACES",
             Value::String(merge.to_string()),
-            env::source_of(&edit.config.clone(), "enableMergeXrayTraces"),
+            env::source_of(&edit.config, "enableMergeXrayTraces"),
         ),
         None if dd => env::set(
             edit,
