@@ -4,9 +4,10 @@
 
 use std::borrow::Cow;
 
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
-use super::function::{FunctionEdit, RuntimeFamily};
+use super::function::{FunctionEdit, RuntimeFamily, record};
 use crate::config::Config;
 use crate::report::{Change, Origin, Report};
 
@@ -61,11 +62,6 @@ impl<'e> Own<'e> {
             Some(_) => Own::Unreadable,
         }
     }
-
-    /// Whether the function itself sets this variable.
-    fn has(&self, name: &str) -> bool {
-        matches!(self, Own::Variables(vars) if vars.contains_key(name))
-    }
 }
 
 /// Writes a function's variables: its own map and SAM Globals' looked up
@@ -91,7 +87,7 @@ impl<'e> Writer<'e> {
     }
 
     fn change(&mut self, change: Change) {
-        self.report.change(self.id, self.resource_type, change);
+        record(self.report, self.id, self.resource_type, change);
     }
 
     /// The function's own variables map, created when absent; `None` (and
@@ -133,22 +129,41 @@ impl<'e> Writer<'e> {
 
     /// Sets a variable unless the user set it; records what happened.
     fn set(&mut self, name: &'static str, value: Value, source: Origin) {
-        if self.own.has(name) || self.globals.is_some_and(|g| g.contains_key(name)) {
-            self.change(Change::EnvKept {
-                name: Cow::Borrowed(name),
-            });
-            return;
-        }
-        let value = into_env_value(value);
-        let Some(vars) = self.variables_mut() else {
-            return;
+        let globals = self.globals;
+        let in_globals = || globals.is_some_and(|g| g.contains_key(name));
+        let shown = match &mut self.own {
+            // The usual case: one lookup finds the variable absent and adds it.
+            Own::Variables(vars) => match vars.entry(name) {
+                Entry::Vacant(slot) if !in_globals() => {
+                    let value = slot.insert(into_env_value(value));
+                    (!SECRET_VARIABLES.contains(&name)).then(|| value.clone())
+                }
+                _ => return self.kept(name),
+            },
+            _ => {
+                if in_globals() {
+                    return self.kept(name);
+                }
+                let value = into_env_value(value);
+                let Some(vars) = self.variables_mut() else {
+                    return;
+                };
+                let shown = (!SECRET_VARIABLES.contains(&name)).then(|| value.clone());
+                vars.insert(name.to_string(), value);
+                shown
+            }
         };
-        let shown = (!SECRET_VARIABLES.contains(&name)).then(|| value.clone());
-        vars.insert(name.to_string(), value);
         self.change(Change::EnvSet {
             name: Cow::Borrowed(name),
             value: shown,
             source,
+        });
+    }
+
+    /// Records that the user's value of a variable was kept.
+    fn kept(&mut self, name: &'static str) {
+        self.change(Change::EnvKept {
+            name: Cow::Borrowed(name),
         });
     }
 

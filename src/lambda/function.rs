@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::StackContext;
 use crate::config::Config;
-use crate::report::{Change, Report};
+use crate::report::{Change, Report, ResourceReport};
 use crate::template::intrinsics::{is_intrinsic, ref_target};
 
 /// `AWS::Lambda::Function`.
@@ -167,7 +167,7 @@ impl FunctionEdit {
     /// Records a change to this function.
     pub fn change(&mut self, change: Change) {
         let ty = self.resource_type();
-        self.report.change(&self.id, ty, change);
+        record(&mut self.report, &self.id, ty, change);
     }
 
     /// Records an error about this function: it will be left untouched.
@@ -181,6 +181,22 @@ impl FunctionEdit {
         let id = self.id.clone();
         self.report.warn(Some(&id), message);
     }
+}
+
+/// The changes a function's passes usually record: its report is sized for
+/// them at the first one (it then grows without copying).
+const USUAL_CHANGES: usize = 32;
+
+/// Records a change in a function's own report (which holds only that function).
+pub(crate) fn record(report: &mut Report, id: &str, resource_type: &'static str, change: Change) {
+    if report.resources.is_empty() {
+        report.resources.push(ResourceReport {
+            logical_id: id.to_string(),
+            resource_type: resource_type.to_string(),
+            changes: Vec::with_capacity(USUAL_CHANGES),
+        });
+    }
+    report.change(id, resource_type, change);
 }
 
 /// Resolves a property that may be `{"Ref": Parameter}` to a literal string:

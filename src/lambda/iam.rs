@@ -1,6 +1,8 @@
 //! IAM statements granted to a function's role: X-Ray (SPEC §6) and reading
 //! the API key secret (SPEC §11). Added once per role, never twice.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value, json};
 
 use super::function::{FunctionEdit, FunctionKind};
@@ -14,7 +16,7 @@ pub struct Grant {
     /// The role's logical id.
     pub role: String,
     /// Actions allowed.
-    pub actions: Vec<String>,
+    pub actions: Vec<Cow<'static, str>>,
     /// Resources they apply to.
     pub resource: Value,
 }
@@ -54,11 +56,11 @@ fn locate_role(edit: &FunctionEdit, fragment: &Value) -> RoleLocation {
 pub fn grant(
     edit: &mut FunctionEdit,
     fragment: &Value,
-    actions: &[&str],
+    actions: &[&'static str],
     resource: Value,
     purpose: &str,
 ) {
-    let actions: Vec<String> = actions.iter().map(|a| a.to_string()).collect();
+    let actions: Vec<Cow<'static, str>> = actions.iter().map(|a| Cow::Borrowed(*a)).collect();
     match locate_role(edit, fragment) {
         RoleLocation::Template(role) => edit.grants.push(Grant {
             role,
@@ -84,27 +86,63 @@ pub fn grant(
     }
 }
 
+/// A field of a statement or policy, found by comparing keys rather than
+/// hashing them: cheaper for the handful of keys these objects have.
+fn field<'v>(object: &'v Value, name: &str) -> Option<&'v Value> {
+    match object {
+        Value::Object(map) if map.len() <= 8 => {
+            map.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
+        }
+        Value::Object(map) => map.get(name),
+        _ => None,
+    }
+}
+
+/// The value of `key` in a small object, inserted (at the end, as `entry`
+/// would) when absent; the key is allocated only then.
+fn slot<'m>(map: &'m mut Map<String, Value>, key: &str, default: fn() -> Value) -> &'m mut Value {
+    if map.len() > 8 {
+        if !map.contains_key(key) {
+            map.insert(key.to_string(), default());
+        }
+        return map.get_mut(key).expect("the key is present");
+    }
+    match map.keys().position(|k| k == key) {
+        Some(i) => map.values_mut().nth(i).expect("the key was found"),
+        None => {
+            map.insert(key.to_string(), default());
+            map.values_mut()
+                .next_back()
+                .expect("a value was just inserted")
+        }
+    }
+}
+
 /// Whether a statement (or list of them) already allows the actions on the resource.
 fn allows(statements: &Value, grant: &Grant) -> bool {
-    let list: Vec<&Value> = match statements {
-        Value::Array(items) => items.iter().collect(),
-        other => vec![other],
+    let list = match statements {
+        Value::Array(items) => items.as_slice(),
+        other => std::slice::from_ref(other),
     };
     list.iter().any(|s| {
-        s.get("Effect").and_then(Value::as_str) == Some("Allow")
-            && grant
+        field(s, "Effect").and_then(Value::as_str) == Some("Allow") && {
+            let resource = field(s, "Resource");
+            let action = field(s, "Action");
+            grant
                 .actions
                 .iter()
-                .all(|a| contains(s.get("Action"), &Value::String(a.clone())))
-            && (contains(s.get("Resource"), &grant.resource)
-                || contains(s.get("Resource"), &json!("*")))
+                .all(|a| contains(action, |v| v.as_str() == Some(a)))
+                && (contains(resource, |v| v == &grant.resource)
+                    || contains(resource, |v| v.as_str() == Some("*")))
+        }
     })
 }
 
-fn contains(field: Option<&Value>, wanted: &Value) -> bool {
+/// Whether a field (one value or a list of them) holds a value that matches.
+fn contains(field: Option<&Value>, matches: impl Fn(&Value) -> bool) -> bool {
     match field {
-        Some(Value::Array(items)) => items.contains(wanted),
-        Some(other) => other == wanted,
+        Some(Value::Array(items)) => items.iter().any(matches),
+        Some(other) => matches(other),
         None => false,
     }
 }
@@ -114,8 +152,8 @@ fn add_to_sam_policies(edit: &mut FunctionEdit, grant: &Grant) {
     let already = match edit.props.get("Policies") {
         Some(Value::Array(items)) => items
             .iter()
-            .any(|p| p.get("Statement").is_some_and(|s| allows(s, grant))),
-        Some(p) => p.get("Statement").is_some_and(|s| allows(s, grant)),
+            .any(|p| field(p, "Statement").is_some_and(|s| allows(s, grant))),
+        Some(p) => field(p, "Statement").is_some_and(|s| allows(s, grant)),
         None => false,
     };
     if already {
@@ -143,7 +181,7 @@ fn add_to_sam_policies(edit: &mut FunctionEdit, grant: &Grant) {
     }
     edit.change(Change::IamStatement {
         role: format!("{} (Policies)", edit.id),
-        actions: grant.actions.clone(),
+        actions: grant.actions.iter().map(|a| a.to_string()).collect(),
         resources: vec![grant.resource.clone()],
     });
 }
@@ -159,17 +197,12 @@ pub fn apply(fragment: &mut Value, grants: &[Grant], report: &mut Report) {
         let Some(props) = resources
             .get_mut(&grant.role)
             .and_then(|r| r.as_object_mut())
-            .map(|r| {
-                r.entry("Properties")
-                    .or_insert_with(|| Value::Object(Map::new()))
-            })
+            .map(|r| slot(r, "Properties", || Value::Object(Map::new())))
             .and_then(Value::as_object_mut)
         else {
             continue;
         };
-        let policies = props
-            .entry("Policies")
-            .or_insert_with(|| Value::Array(Vec::new()));
+        let policies = slot(props, "Policies", || Value::Array(Vec::new()));
         let Value::Array(policies) = policies else {
             report.warn(
                 Some(&grant.role),
@@ -182,8 +215,8 @@ pub fn apply(fragment: &mut Value, grants: &[Grant], report: &mut Report) {
             continue;
         };
         let granted = policies.iter().any(|p| {
-            p.get("PolicyDocument")
-                .and_then(|d| d.get("Statement"))
+            field(p, "PolicyDocument")
+                .and_then(|d| field(d, "Statement"))
                 .is_some_and(|s| allows(s, grant))
         });
         if granted {
@@ -211,7 +244,7 @@ pub fn apply(fragment: &mut Value, grants: &[Grant], report: &mut Report) {
             "AWS::IAM::Role",
             Change::IamStatement {
                 role: grant.role.clone(),
-                actions: grant.actions.clone(),
+                actions: grant.actions.iter().map(|a| a.to_string()).collect(),
                 resources: vec![grant.resource.clone()],
             },
         );

@@ -13,11 +13,31 @@ pub const MACRO_TAG: &str = "dd_sls_macro";
 /// The tag saying which tool deployed the function (CDK or SAM).
 pub const MACRO_BY_TAG: &str = "dd_sls_macro_by";
 
+/// The macro's version tag value, `v` and the crate version.
+const MACRO_VERSION: &str = concat!("v", env!("CARGO_PKG_VERSION"));
+
+/// A field of a small object (a `{Key, Value}` tag), found by comparing keys
+/// rather than hashing: cheaper for the two or three keys a tag has.
+fn field<'v>(object: &'v Value, name: &str) -> Option<&'v Value> {
+    match object {
+        Value::Object(map) if map.len() <= 4 => {
+            map.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
+        }
+        Value::Object(map) => map.get(name),
+        _ => None,
+    }
+}
+
+/// The entry of a `{Key, Value}` list with this key.
+fn list_entry<'v>(items: &'v [Value], key: &str) -> Option<&'v Value> {
+    items
+        .iter()
+        .find(|t| field(t, "Key").and_then(Value::as_str) == Some(key))
+}
+
 fn has_key(tags: Option<&Value>, key: &str) -> bool {
     match tags {
-        Some(Value::Array(items)) => items
-            .iter()
-            .any(|t| t.get("Key").and_then(Value::as_str) == Some(key)),
+        Some(Value::Array(items)) => list_entry(items, key).is_some(),
         Some(Value::Object(map)) => map.contains_key(key),
         _ => false,
     }
@@ -25,13 +45,18 @@ fn has_key(tags: Option<&Value>, key: &str) -> bool {
 
 fn tag_value<'v>(tags: Option<&'v Value>, key: &str) -> Option<&'v Value> {
     match tags? {
-        Value::Array(items) => items
-            .iter()
-            .find(|t| t.get("Key").and_then(Value::as_str) == Some(key))
-            .and_then(|t| t.get("Value")),
+        Value::Array(items) => list_entry(items, key).and_then(|t| field(t, "Value")),
         Value::Object(map) => map.get(key),
         _ => None,
     }
+}
+
+/// A `{Key, Value}` tag entry.
+fn entry(key: &str, value: Value) -> Value {
+    let mut map = Map::with_capacity(2);
+    map.insert("Key".to_string(), Value::String(key.to_string()));
+    map.insert("Value".to_string(), value);
+    Value::Object(map)
 }
 
 /// Adds a tag unless the key exists (on the function or in SAM Globals).
@@ -41,12 +66,12 @@ pub fn add(edit: &mut FunctionEdit, key: &str, value: Value) {
     }
     let added = match (edit.kind, edit.props.get_mut("Tags")) {
         (FunctionKind::Lambda, None) => {
-            edit.props
-                .insert("Tags".into(), json!([{"Key": key, "Value": value}]));
+            let tags = Value::Array(vec![entry(key, value.clone())]);
+            edit.props.insert("Tags".into(), tags);
             true
         }
         (FunctionKind::Lambda, Some(Value::Array(items))) => {
-            items.push(json!({"Key": key, "Value": value}));
+            items.push(entry(key, value.clone()));
             true
         }
         (FunctionKind::Serverless, None) => {
@@ -100,11 +125,7 @@ pub fn parse_tags(text: &str) -> Vec<(String, String)> {
 
 /// Adds the macro's tags, and the forwarder-mode tags.
 pub fn add_tags(edit: &mut FunctionEdit, is_cdk: bool) {
-    add(
-        edit,
-        MACRO_TAG,
-        Value::String(format!("v{}", crate::VERSION)),
-    );
+    add(edit, MACRO_TAG, Value::String(MACRO_VERSION.to_string()));
     let created_by_sam = tag_value(edit.props.get("Tags"), "lambda:createdBy")
         .and_then(Value::as_str)
         == Some("SAM");
