@@ -10,6 +10,7 @@
 //! the environment.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
@@ -692,6 +693,36 @@ pub struct Config {
     /// The merged raw values (before typing), so per-resource overrides can
     /// be merged over them and validated again.
     raw: BTreeMap<&'static str, (Value, Source)>,
+    /// What the passes work out from these parameters, once.
+    derived: Derived,
+}
+
+/// Work the passes derive from a configuration alone, done at first use and
+/// shared by every function with that configuration (most share one). A
+/// copy starts empty (its fields may be changed before it is used), and it
+/// takes no part in comparisons.
+#[derive(Default)]
+pub struct Derived {
+    /// The environment variables every function gets (`lambda::env`).
+    pub env: OnceLock<crate::lambda::env::Plan>,
+}
+
+impl Clone for Derived {
+    fn clone(&self) -> Derived {
+        Derived::default()
+    }
+}
+
+impl PartialEq for Derived {
+    fn eq(&self, _: &Derived) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Derived")
+    }
 }
 
 /// A normalised parameter value.
@@ -972,6 +1003,7 @@ impl Config {
             grant_secret_read_access: default_bool("grantSecretReadAccess"),
             sources,
             raw,
+            derived: Derived::default(),
         }
     }
 
@@ -1105,6 +1137,12 @@ impl Config {
     /// Where a parameter's value came from, if it has one.
     pub fn source(&self, name: &str) -> Option<&Source> {
         self.sources.get(name)
+    }
+
+    /// What the passes derived from this configuration so far. The
+    /// configuration must not be changed after they used it.
+    pub fn derived(&self) -> &Derived {
+        &self.derived
     }
 
     /// Whether the Datadog Extension is added: `addExtension`, or an

@@ -3,6 +3,7 @@
 //! `Globals.Function.Environment.Variables`), except `DD_LOG_LEVEL`.
 
 use std::borrow::Cow;
+use std::rc::Rc;
 
 use serde_json::map::Entry;
 use serde_json::{Map, Value};
@@ -280,7 +281,7 @@ fn dd_tags(config: &Config) -> Option<Value> {
 /// Sets a boolean variable from its parameter, or `false` (saying why) when
 /// the extension does that job itself.
 fn set_unless_extension(
-    writer: &mut Writer<'_>,
+    plan: &mut Plan,
     config: &Config,
     name: &'static str,
     param: &'static str,
@@ -292,16 +293,15 @@ fn set_unless_extension(
     } else {
         (value, source_of(config, param))
     };
-    writer.set(name, text(value), source);
+    plan.set(name, text(value), source);
 }
 
 /// Writes every Datadog variable the parameters call for.
 pub fn set_variables(edit: &mut FunctionEdit) {
-    let c = edit.config.clone();
-    let ext = c.extension_enabled();
+    let c = Rc::clone(&edit.config);
     if edit.family == RuntimeFamily::Node
         && c.api_key_secret_arn.is_some()
-        && !ext
+        && !c.extension_enabled()
         && !c.flush_metrics_to_logs
     {
         let id = edit.id.clone();
@@ -311,151 +311,196 @@ pub fn set_variables(edit: &mut FunctionEdit) {
         ));
         return;
     }
+    let plan = c.derived().env.get_or_init(|| Plan::of(&c));
     let mut w = Writer::new(edit);
-    let optional: [(&'static str, &'static str, &Option<Value>); 4] = [
-        ("DD_API_KEY", "apiKey", &c.api_key),
-        (
-            "DD_API_KEY_SECRET_ARN",
-            "apiKeySecretArn",
-            &c.api_key_secret_arn,
-        ),
-        ("DD_API_KEY_SSM_ARN", "apiKeySsmArn", &c.api_key_ssm_arn),
-        ("DD_KMS_API_KEY", "apiKMSKey", &c.api_kms_key),
-    ];
-    for (var, param, value) in optional {
-        if let Some(v) = value {
-            w.set(var, v.clone(), source_of(&c, param));
+    for step in &plan.steps {
+        match step {
+            Step::Set(name, value, source) => w.set(name, value.clone(), source.clone()),
+            Step::Force(name, value, source) => w.force(name, value.clone(), source.clone()),
         }
     }
-    w.set(
-        "DD_SITE",
-        Value::String(c.site.clone()),
-        source_of(&c, "site"),
-    );
-    if let Some(level) = &c.log_level {
-        w.force("DD_LOG_LEVEL", level.clone(), source_of(&c, "logLevel"));
+}
+
+/// One variable of a [`Plan`].
+#[derive(Debug, Clone)]
+enum Step {
+    /// Set unless the user set it.
+    Set(&'static str, Value, Origin),
+    /// Set even over the user's value.
+    Force(&'static str, Value, Origin),
+}
+
+/// The variables [`set_variables`] writes, in order, with their values and
+/// sources: they depend on the configuration alone, so they are worked out
+/// once per configuration (kept in [`Config::derived`]).
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    steps: Vec<Step>,
+}
+
+impl Plan {
+    fn set(&mut self, name: &'static str, value: Value, source: Origin) {
+        self.steps.push(Step::Set(name, value, source));
     }
-    set_unless_extension(
-        &mut w,
-        &c,
-        "DD_FLUSH_TO_LOG",
-        "flushMetricsToLogs",
-        c.flush_metrics_to_logs,
-        "forced false: the extension sends metrics",
-    );
-    let always: [(&'static str, &'static str, bool); 4] = [
-        (
-            "DD_ENHANCED_METRICS",
-            "enableEnhancedMetrics",
-            c.enable_enhanced_metrics,
-        ),
-        ("DD_TRACE_ENABLED", "enableDDTracing", c.enable_dd_tracing),
-        (
-            "DD_SERVERLESS_LOGS_ENABLED",
-            "enableDDLogs",
-            c.enable_dd_logs,
-        ),
-        (
-            "DD_CAPTURE_LAMBDA_PAYLOAD",
-            "captureLambdaPayload",
-            c.capture_lambda_payload,
-        ),
-    ];
-    for (var, param, value) in always {
-        w.set(var, text(value), source_of(&c, param));
+
+    /// The variables the parameters call for.
+    fn of(c: &Config) -> Plan {
+        let ext = c.extension_enabled();
+        let mut plan = Plan::default();
+        plan.fill(c, ext);
+        plan
     }
-    let mut texts: Vec<(&'static str, &'static str, Option<Value>)> = vec![
-        ("DD_SERVICE", "service", c.service.clone()),
-        ("DD_ENV", "env", c.env.clone()),
-        (
-            "DD_VERSION",
-            "version",
-            if ext { c.version.clone() } else { None },
-        ),
-        ("DD_TAGS", "tags", dd_tags(&c)),
-        (
-            "DD_MIN_COLD_START_DURATION",
-            "minColdStartTraceDuration",
-            c.min_cold_start_trace_duration.clone(),
-        ),
-        (
-            "DD_COLD_START_TRACE_SKIP_LIB",
-            "coldStartTraceSkipLibs",
-            c.cold_start_trace_skip_libs.clone(),
-        ),
-        (
-            "DD_APM_FLUSH_DEADLINE_MILLISECONDS",
-            "apmFlushDeadline",
-            c.apm_flush_deadline.clone(),
-        ),
-        ("DD_LLMOBS_ML_APP", "llmObsMlApp", c.llm_obs_ml_app.clone()),
-    ];
-    let flags: [(&'static str, &'static str, Option<bool>); 7] = [
-        (
-            "DD_COLD_START_TRACING",
-            "enableColdStartTracing",
-            c.enable_cold_start_tracing,
-        ),
-        (
-            "DD_PROFILING_ENABLED",
-            "enableProfiling",
-            c.enable_profiling,
-        ),
-        (
-            "DD_ENCODE_AUTHORIZER_CONTEXT",
-            "encodeAuthorizerContext",
-            c.encode_authorizer_context,
-        ),
-        (
-            "DD_DECODE_AUTHORIZER_CONTEXT",
-            "decodeAuthorizerContext",
-            c.decode_authorizer_context,
-        ),
-        ("DD_LLMOBS_ENABLED", "llmObsEnabled", c.llm_obs_enabled),
-        (
-            "DD_LLMOBS_AGENTLESS_ENABLED",
-            "llmObsAgentlessEnabled",
-            c.llm_obs_agentless_enabled,
-        ),
-        ("DD_LAMBDA_FIPS_MODE", "lambdaFips", c.lambda_fips),
-    ];
-    texts.extend(
-        flags
-            .into_iter()
-            .map(|(var, param, v)| (var, param, v.map(text))),
-    );
-    for (var, param, value) in texts {
-        if let Some(v) = value {
-            let source = if var == "DD_TAGS" && c.git_data.is_some() {
-                Origin::from(format!(
-                    "{} + {}",
-                    source_of(&c, "tags"),
-                    source_of(&c, "gitData")
-                ))
-            } else {
-                source_of(&c, param)
-            };
-            w.set(var, v, source);
+
+    fn fill(&mut self, c: &Config, ext: bool) {
+        let optional: [(&'static str, &'static str, &Option<Value>); 4] = [
+            ("DD_API_KEY", "apiKey", &c.api_key),
+            (
+                "DD_API_KEY_SECRET_ARN",
+                "apiKeySecretArn",
+                &c.api_key_secret_arn,
+            ),
+            ("DD_API_KEY_SSM_ARN", "apiKeySsmArn", &c.api_key_ssm_arn),
+            ("DD_KMS_API_KEY", "apiKMSKey", &c.api_kms_key),
+        ];
+        for (var, param, value) in optional {
+            if let Some(v) = value {
+                self.set(var, v.clone(), source_of(c, param));
+            }
         }
-    }
-    set_unless_extension(
-        &mut w,
-        &c,
-        "DD_LOGS_INJECTION",
-        "injectLogContext",
-        c.inject_log_context,
-        "forced false: the extension injects the log context",
-    );
-    if c.capture_cloud_service_payload {
-        for var in [
-            "DD_TRACE_CLOUD_REQUEST_PAYLOAD_TAGGING",
-            "DD_TRACE_CLOUD_RESPONSE_PAYLOAD_TAGGING",
-        ] {
-            w.set(
-                var,
-                Value::String("all".into()),
-                source_of(&c, "captureCloudServicePayload"),
-            );
+        self.set(
+            "DD_SITE",
+            Value::String(c.site.clone()),
+            source_of(c, "site"),
+        );
+        if let Some(level) = &c.log_level {
+            self.steps.push(Step::Force(
+                "DD_LOG_LEVEL",
+                level.clone(),
+                source_of(c, "logLevel"),
+            ));
+        }
+        set_unless_extension(
+            self,
+            c,
+            "DD_FLUSH_TO_LOG",
+            "flushMetricsToLogs",
+            c.flush_metrics_to_logs,
+            "forced false: the extension sends metrics",
+        );
+        let always: [(&'static str, &'static str, bool); 4] = [
+            (
+                "DD_ENHANCED_METRICS",
+                "enableEnhancedMetrics",
+                c.enable_enhanced_metrics,
+            ),
+            ("DD_TRACE_ENABLED", "enableDDTracing", c.enable_dd_tracing),
+            (
+                "DD_SERVERLESS_LOGS_ENABLED",
+                "enableDDLogs",
+                c.enable_dd_logs,
+            ),
+            (
+                "DD_CAPTURE_LAMBDA_PAYLOAD",
+                "captureLambdaPayload",
+                c.capture_lambda_payload,
+            ),
+        ];
+        for (var, param, value) in always {
+            self.set(var, text(value), source_of(c, param));
+        }
+        let mut texts: Vec<(&'static str, &'static str, Option<Value>)> = vec![
+            ("DD_SERVICE", "service", c.service.clone()),
+            ("DD_ENV", "env", c.env.clone()),
+            (
+                "DD_VERSION",
+                "version",
+                if ext { c.version.clone() } else { None },
+            ),
+            ("DD_TAGS", "tags", dd_tags(c)),
+            (
+                "DD_MIN_COLD_START_DURATION",
+                "minColdStartTraceDuration",
+                c.min_cold_start_trace_duration.clone(),
+            ),
+            (
+                "DD_COLD_START_TRACE_SKIP_LIB",
+                "coldStartTraceSkipLibs",
+                c.cold_start_trace_skip_libs.clone(),
+            ),
+            (
+                "DD_APM_FLUSH_DEADLINE_MILLISECONDS",
+                "apmFlushDeadline",
+                c.apm_flush_deadline.clone(),
+            ),
+            ("DD_LLMOBS_ML_APP", "llmObsMlApp", c.llm_obs_ml_app.clone()),
+        ];
+        let flags: [(&'static str, &'static str, Option<bool>); 7] = [
+            (
+                "DD_COLD_START_TRACING",
+                "enableColdStartTracing",
+                c.enable_cold_start_tracing,
+            ),
+            (
+                "DD_PROFILING_ENABLED",
+                "enableProfiling",
+                c.enable_profiling,
+            ),
+            (
+                "DD_ENCODE_AUTHORIZER_CONTEXT",
+                "encodeAuthorizerContext",
+                c.encode_authorizer_context,
+            ),
+            (
+                "DD_DECODE_AUTHORIZER_CONTEXT",
+                "decodeAuthorizerContext",
+                c.decode_authorizer_context,
+            ),
+            ("DD_LLMOBS_ENABLED", "llmObsEnabled", c.llm_obs_enabled),
+            (
+                "DD_LLMOBS_AGENTLESS_ENABLED",
+                "llmObsAgentlessEnabled",
+                c.llm_obs_agentless_enabled,
+            ),
+            ("DD_LAMBDA_FIPS_MODE", "lambdaFips", c.lambda_fips),
+        ];
+        texts.extend(
+            flags
+                .into_iter()
+                .map(|(var, param, v)| (var, param, v.map(text))),
+        );
+        for (var, param, value) in texts {
+            if let Some(v) = value {
+                let source = if var == "DD_TAGS" && c.git_data.is_some() {
+                    Origin::from(format!(
+                        "{} + {}",
+                        source_of(c, "tags"),
+                        source_of(c, "gitData")
+                    ))
+                } else {
+                    source_of(c, param)
+                };
+                self.set(var, v, source);
+            }
+        }
+        set_unless_extension(
+            self,
+            c,
+            "DD_LOGS_INJECTION",
+            "injectLogContext",
+            c.inject_log_context,
+            "forced false: the extension injects the log context",
+        );
+        if c.capture_cloud_service_payload {
+            for var in [
+                "DD_TRACE_CLOUD_REQUEST_PAYLOAD_TAGGING",
+                "DD_TRACE_CLOUD_RESPONSE_PAYLOAD_TAGGING",
+            ] {
+                self.set(
+                    var,
+                    Value::String("all".into()),
+                    source_of(c, "captureCloudServicePayload"),
+                );
+            }
         }
     }
 }

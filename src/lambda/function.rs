@@ -189,14 +189,19 @@ const USUAL_CHANGES: usize = 32;
 
 /// Records a change in a function's own report (which holds only that function).
 pub(crate) fn record(report: &mut Report, id: &str, resource_type: &'static str, change: Change) {
-    if report.resources.is_empty() {
-        report.resources.push(ResourceReport {
-            logical_id: id.to_string(),
-            resource_type: resource_type.to_string(),
-            changes: Vec::with_capacity(USUAL_CHANGES),
-        });
+    match report.resources.last_mut() {
+        Some(last) if last.logical_id == id => last.changes.push(change),
+        Some(_) => report.change(id, resource_type, change),
+        None => {
+            let mut changes = Vec::with_capacity(USUAL_CHANGES);
+            changes.push(change);
+            report.resources.push(ResourceReport {
+                logical_id: id.to_string(),
+                resource_type: resource_type.to_string(),
+                changes,
+            });
+        }
     }
-    report.change(id, resource_type, change);
 }
 
 /// Resolves a property that may be `{"Ref": Parameter}` to a literal string:

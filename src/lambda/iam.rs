@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::function::{FunctionEdit, FunctionKind};
 use crate::report::{Change, Report};
 use crate::template::intrinsics::{get_att, is_intrinsic};
-use crate::template::resources::{has_resource_of_type, resources_mut};
+use crate::template::resources::resources_mut;
 
 /// An `Allow` statement to grant to a role in the template.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,11 +37,20 @@ enum RoleLocation {
     Outside,
 }
 
+/// Whether the template has an `AWS::IAM::Role` of this logical id.
+fn is_template_role(fragment: &Value, id: &str) -> bool {
+    field(fragment, "Resources")
+        .and_then(|resources| resources.get(id))
+        .and_then(|resource| field(resource, "Type"))
+        .and_then(Value::as_str)
+        == Some("AWS::IAM::Role")
+}
+
 fn locate_role(edit: &FunctionEdit, fragment: &Value) -> RoleLocation {
     match edit.props.get("Role") {
         None if edit.kind == FunctionKind::Serverless => RoleLocation::SamPolicies,
         Some(role) => match get_att(role) {
-            Some((id, "Arn")) if has_resource_of_type(fragment, id, "AWS::IAM::Role") => {
+            Some((id, "Arn")) if is_template_role(fragment, id) => {
                 RoleLocation::Template(id.to_string())
             }
             _ => RoleLocation::Outside,

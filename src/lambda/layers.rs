@@ -427,9 +427,24 @@ fn arn_text(arn: &Value) -> String {
 /// Whether `existing` is another version of the Datadog layer `name`, from
 /// Datadog's account or the `useLayersFromAccount` one.
 fn is_older_version(existing: &str, name: &str, config: &Config) -> bool {
-    let parts: Vec<&str> = existing.split(':').collect();
-    // arn:partition:lambda:region:account:layer:name:version
-    if parts.len() != 8
+    // arn:partition:lambda:region:account:layer:name:version. The name is
+    // checked first: most layers are not Datadog's, and that needs no split.
+    let name_matches = existing
+        .rsplit_once(':')
+        .and_then(|(rest, _version)| rest.rsplit_once(':'))
+        .is_some_and(|(_, n)| n == name);
+    if !name_matches {
+        return false;
+    }
+    let mut split = existing.split(':');
+    let mut parts = [""; 8];
+    for part in &mut parts {
+        match split.next() {
+            Some(p) => *part = p,
+            None => return false,
+        }
+    }
+    if split.next().is_some()
         || parts[0] != "arn"
         || parts[2] != "lambda"
         || parts[5] != "layer"
