@@ -705,6 +705,8 @@ pub struct Config {
 pub struct Derived {
     /// The environment variables every function gets (`lambda::env`).
     pub env: OnceLock<crate::lambda::env::Plan>,
+    /// The layers chosen so far (`lambda::layers`).
+    pub layers: crate::lambda::layers::LayerMemo,
 }
 
 impl Clone for Derived {

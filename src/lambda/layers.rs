@@ -2,6 +2,7 @@
 //! their insertion into `Layers`, `Fn::If` aware (SPEC §4, §11).
 
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
@@ -227,10 +228,102 @@ struct Chosen {
     name: Option<String>,
     source: Origin,
     bundled_default: bool,
+    /// The bundled default used (`pythonLayerVersion=127`), for the report.
+    default_used: Option<String>,
 }
 
-/// Picks the ARN of one layer for a function, or records why it cannot.
-fn choose(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Chosen> {
+/// The layers already chosen with one configuration, per layer, runtime,
+/// architecture and region: functions alike get the same ARN without
+/// building it again (kept in [`Config::derived`]).
+#[derive(Debug, Default)]
+pub struct LayerMemo {
+    entries: Mutex<Vec<MemoEntry>>,
+}
+
+#[derive(Debug)]
+struct MemoEntry {
+    kind: LayerKind,
+    runtime: String,
+    arch: Architecture,
+    region: String,
+    chosen: Arc<Chosen>,
+}
+
+impl LayerMemo {
+    fn find(
+        &self,
+        kind: LayerKind,
+        runtime: &str,
+        arch: Architecture,
+        region: &str,
+    ) -> Option<Arc<Chosen>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .iter()
+            .find(|e| {
+                e.kind == kind && e.arch == arch && e.runtime == runtime && e.region == region
+            })
+            .map(|e| Arc::clone(&e.chosen))
+    }
+
+    fn keep(
+        &self,
+        kind: LayerKind,
+        runtime: &str,
+        arch: Architecture,
+        region: &str,
+        chosen: &Arc<Chosen>,
+    ) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.push(MemoEntry {
+            kind,
+            runtime: runtime.to_string(),
+            arch,
+            region: region.to_string(),
+            chosen: Arc::clone(chosen),
+        });
+    }
+}
+
+/// Picks the ARN of one layer for a function, or records why it cannot;
+/// a layer built from versions is built once per configuration, runtime,
+/// architecture and region.
+fn choose(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Arc<Chosen>> {
+    let config = Rc::clone(&edit.config);
+    let memo = &config.derived().layers;
+    let built = kind.arn(&config).is_none();
+    // The Extension's name does not depend on the runtime.
+    let runtime = match kind {
+        LayerKind::Extension => "",
+        _ => edit.runtime.as_deref().unwrap_or_default(),
+    };
+    let remembered = if built {
+        memo.find(kind, runtime, edit.arch, region)
+    } else {
+        None
+    };
+    let chosen = match remembered {
+        Some(chosen) => chosen,
+        None => {
+            let chosen = Arc::new(choose_anew(kind, edit, region)?);
+            if built {
+                let runtime = match kind {
+                    LayerKind::Extension => "",
+                    _ => edit.runtime.as_deref().unwrap_or_default(),
+                };
+                memo.keep(kind, runtime, edit.arch, region, &chosen);
+            }
+            chosen
+        }
+    };
+    if let Some(used) = &chosen.default_used {
+        edit.report.default_used(used.clone());
+    }
+    Some(chosen)
+}
+
+/// [`choose`], building the ARN.
+fn choose_anew(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Chosen> {
     let (version_param, arn_param, default, label) = table_row(kind);
     let config = Rc::clone(&edit.config);
     if let Some(arn) = kind.arn(&config) {
@@ -239,6 +332,7 @@ fn choose(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Chos
             name: None,
             source: Origin::LayerParameter(arn_param, config.source(arn_param).cloned()),
             bundled_default: false,
+            default_used: None,
         });
     }
     let partition = crate::partition_of(region);
@@ -282,16 +376,17 @@ fn choose(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Chos
     let runtime = edit.runtime.as_deref().unwrap_or_default();
     match layer_name(kind, runtime, edit.arch, fips) {
         Ok(name) => {
-            if bundled_default {
+            let default_used = bundled_default.then(|| {
                 let mut used = joined(&[version_param, "="]);
                 push_number(&mut used, default);
-                edit.report.default_used(used);
-            }
+                used
+            });
             Some(Chosen {
                 arn: Value::String(layer_arn(partition, region, account, &name, version)),
                 name: Some(name),
                 source,
                 bundled_default,
+                default_used,
             })
         }
         Err(why) => {
@@ -355,7 +450,7 @@ pub fn add_layers(edit: &mut FunctionEdit, region: &str) {
 /// lists (recursively), where `{"Ref": "AWS::NoValue"}` counts as no layers.
 fn insert_all(
     layers: &mut Value,
-    wanted: &[Chosen],
+    wanted: &[Arc<Chosen>],
     config: &Config,
     inherited: &[Value],
     changes: &mut Vec<Change>,
