@@ -130,6 +130,14 @@ impl<'e> Writer<'e> {
 
     /// Sets a variable unless the user set it; records what happened.
     fn set(&mut self, name: &'static str, value: Value, source: Origin) {
+        if !self.set_new(name, value, source) {
+            self.kept(name);
+        }
+    }
+
+    /// Sets a variable and records it, unless the user set it: then
+    /// returns `false` and records nothing.
+    fn set_new(&mut self, name: &'static str, value: Value, source: Origin) -> bool {
         let globals = self.globals;
         let in_globals = || globals.is_some_and(|g| g.contains_key(name));
         let shown = match &mut self.own {
@@ -139,15 +147,15 @@ impl<'e> Writer<'e> {
                     let value = slot.insert(into_env_value(value));
                     (!SECRET_VARIABLES.contains(&name)).then(|| value.clone())
                 }
-                _ => return self.kept(name),
+                _ => return false,
             },
             _ => {
                 if in_globals() {
-                    return self.kept(name);
+                    return false;
                 }
                 let value = into_env_value(value);
                 let Some(vars) = self.variables_mut() else {
-                    return;
+                    return true;
                 };
                 let shown = (!SECRET_VARIABLES.contains(&name)).then(|| value.clone());
                 vars.insert(name.to_string(), value);
@@ -159,6 +167,7 @@ impl<'e> Writer<'e> {
             value: shown,
             source,
         });
+        true
     }
 
     /// Records that the user's value of a variable was kept.
@@ -209,6 +218,17 @@ fn into_env_value(value: Value) -> Value {
 /// Sets a variable unless the user set it; records what happened.
 pub fn set(edit: &mut FunctionEdit, name: &'static str, value: Value, source: impl Into<Origin>) {
     Writer::new(edit).set(name, value, source.into());
+}
+
+/// Sets a variable unless the user set it (on the function or in SAM
+/// Globals); then returns `false` and records nothing.
+pub fn set_new(
+    edit: &mut FunctionEdit,
+    name: &'static str,
+    value: Value,
+    source: impl Into<Origin>,
+) -> bool {
+    Writer::new(edit).set_new(name, value, source.into())
 }
 
 /// `NAME (where it came from)`, for the report.

@@ -129,7 +129,7 @@ impl Slot {
     /// Datadog's wrapper `target` in its place; when the user already sets
     /// `DD_LAMBDA_HANDLER`, warns and leaves both alone.
     fn wrap(self, edit: &mut FunctionEdit, current: Value, target: &'static str) {
-        if env::user_has(edit, "DD_LAMBDA_HANDLER") {
+        if !env::set_new(edit, "DD_LAMBDA_HANDLER", current.clone(), self.source()) {
             let id = &edit.id;
             let warning = match self {
                 Slot::Handler => format!(
@@ -142,7 +142,6 @@ impl Slot {
             edit.warn(warning);
             return;
         }
-        env::set(edit, "DD_LAMBDA_HANDLER", current.clone(), self.source());
         self.point_to(edit, current, target);
     }
 
@@ -150,9 +149,12 @@ impl Slot {
     fn point_to(self, edit: &mut FunctionEdit, from: Value, target: &'static str) {
         let target_value = Value::String(target.into());
         match self {
-            Slot::Handler => {
-                edit.props.insert("Handler".into(), target_value);
-            }
+            Slot::Handler => match edit.props.get_mut("Handler") {
+                Some(handler) => *handler = target_value,
+                None => {
+                    edit.props.insert("Handler".into(), target_value);
+                }
+            },
             Slot::ImageCommand => {
                 if let Some(Value::Array(command)) = edit
                     .props

@@ -61,10 +61,14 @@ fn entry(key: &str, value: Value) -> Value {
 
 /// Adds a tag unless the key exists (on the function or in SAM Globals).
 pub fn add(edit: &mut FunctionEdit, key: &str, value: Value) {
-    if has_key(edit.props.get("Tags"), key) || has_key(edit.globals.get("Tags"), key) {
+    if has_key(edit.globals.get("Tags"), key) {
         return;
     }
-    let added = match (edit.kind, edit.props.get_mut("Tags")) {
+    let tags = edit.props.get_mut("Tags");
+    if has_key(tags.as_deref(), key) {
+        return;
+    }
+    let added = match (edit.kind, tags) {
         (FunctionKind::Lambda, None) => {
             let tags = Value::Array(vec![entry(key, value.clone())]);
             edit.props.insert("Tags".into(), tags);

@@ -1,5 +1,6 @@
 //! Tracing (SPEC §6): dd-trace, X-Ray or both ("hybrid").
 
+use serde_json::map::Entry;
 use serde_json::{Value, json};
 
 use super::function::{FunctionEdit, FunctionKind};
@@ -8,6 +9,11 @@ use crate::report::Change;
 
 /// The actions X-Ray needs.
 pub const XRAY_ACTIONS: &[&str] = &["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
+
+/// A boolean as environment text.
+fn text(b: bool) -> Value {
+    Value::String(if b { "true" } else { "false" }.to_string())
+}
 
 /// Sets `DD_MERGE_XRAY_TRACES` and, with X-Ray, active tracing and the
 /// role's X-Ray permissions.
@@ -18,13 +24,13 @@ pub fn configure(edit: &mut FunctionEdit, fragment: &Value) {
         Some(merge) => env::set(
             edit,
             "DD_MERGE_XRAY_TRACES",
-            Value::String(merge.to_string()),
+            text(merge),
             env::source_of(&edit.config, "enableMergeXrayTraces"),
         ),
         None if dd => env::set(
             edit,
             "DD_MERGE_XRAY_TRACES",
-            Value::String(xray.to_string()),
+            text(xray),
             if xray {
                 "hybrid tracing (X-Ray and dd-trace)"
             } else {
@@ -38,9 +44,9 @@ pub fn configure(edit: &mut FunctionEdit, fragment: &Value) {
     }
     match edit.kind {
         FunctionKind::Lambda => {
-            if !edit.props.contains_key("TracingConfig") {
+            if let Entry::Vacant(slot) = edit.props.entry("TracingConfig") {
                 let value = json!({"Mode": "Active"});
-                edit.props.insert("TracingConfig".into(), value.clone());
+                slot.insert(value.clone());
                 edit.change(Change::PropertySet {
                     property: "TracingConfig".into(),
                     value,
