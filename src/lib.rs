@@ -85,17 +85,25 @@ fn transform_in_place(
     request: &MacroRequest,
     environment: &MacroEnvironment,
 ) -> Report {
-    transform_with(fragment, request, environment, &mut lambda::InPlace)
+    transform_with(
+        fragment,
+        request,
+        environment,
+        &mut lambda::InPlace,
+        report::Detail::Full,
+    )
 }
 
-/// [`transform_in_place`], reading and leaving functions through `bodies`.
+/// [`transform_in_place`], reading and leaving functions through `bodies`,
+/// its report keeping `detail` of the changes.
 fn transform_with(
     fragment: &mut Value,
     request: &MacroRequest,
     environment: &MacroEnvironment,
     bodies: &mut dyn lambda::FunctionBodies,
+    detail: report::Detail,
 ) -> Report {
-    let mut report = Report::default();
+    let mut report = Report::with_detail(detail);
     let config = config::Config::build(
         config::ConfigInputs {
             params: &request.params,

@@ -186,6 +186,18 @@ impl From<String> for Origin {
     }
 }
 
+/// How much of the changes a report keeps (diagnostics are always kept).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Every change, with its values: what dry runs show.
+    #[default]
+    Full,
+    /// Per resource, its first change and its first skip: what the macro's
+    /// log summary reads (instrumented, or skipped only), without the cost
+    /// of keeping thousands of changes for a large template.
+    Summary,
+}
+
 /// The changes made to one resource.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResourceReport {
@@ -195,6 +207,26 @@ pub struct ResourceReport {
     pub resource_type: String,
     /// The changes, in the order they were made.
     pub changes: Vec<Change>,
+}
+
+impl ResourceReport {
+    /// Adds a change, or (`Detail::Summary`) keeps it only when it is the
+    /// resource's first change of its kind (a skip, or anything else).
+    pub fn push(&mut self, change: Change, detail: Detail) {
+        let keep = match detail {
+            Detail::Full => true,
+            Detail::Summary => {
+                let skip = matches!(change, Change::Skipped { .. });
+                !self
+                    .changes
+                    .iter()
+                    .any(|c| matches!(c, Change::Skipped { .. }) == skip)
+            }
+        };
+        if keep {
+            self.changes.push(change);
+        }
+    }
 }
 
 /// Whether two logical ids are equal, comparing their last bytes first:
@@ -213,9 +245,20 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     /// Bundled defaults used in place of parameters (`pythonLayerVersion=127`).
     pub defaults_used: Vec<String>,
+    /// How much of the changes it keeps.
+    #[serde(skip)]
+    pub detail: Detail,
 }
 
 impl Report {
+    /// An empty report keeping `detail` of the changes.
+    pub fn with_detail(detail: Detail) -> Report {
+        Report {
+            detail,
+            ..Report::default()
+        }
+    }
+
     /// Records an error about a resource (or about the parameters when `None`).
     pub fn error(&mut self, resource: Option<&str>, message: impl Into<String>) {
         self.push(Severity::Error, resource, message.into());
@@ -239,8 +282,9 @@ impl Report {
 
     /// Records a change to a resource.
     pub fn change(&mut self, logical_id: &str, resource_type: &str, change: Change) {
+        let detail = self.detail;
         match self.resource_mut(logical_id) {
-            Some(r) => r.changes.push(change),
+            Some(r) => r.push(change, detail),
             None => self.resources.push(ResourceReport {
                 logical_id: logical_id.to_string(),
                 resource_type: resource_type.to_string(),
@@ -291,8 +335,9 @@ impl Report {
             if r.changes.is_empty() {
                 continue;
             }
+            let detail = self.detail;
             match self.resource_mut(&r.logical_id) {
-                Some(existing) => existing.changes.extend(r.changes),
+                Some(existing) => r.changes.into_iter().for_each(|c| existing.push(c, detail)),
                 None => self.resources.push(r),
             }
         }
@@ -308,6 +353,38 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_summary_keeps_each_resource_first_change_and_first_skip() {
+        let mut r = Report::with_detail(Detail::Summary);
+        let kept = |name: &str| Change::EnvKept {
+            name: name.to_string().into(),
+        };
+        let skipped = || Change::Skipped {
+            reason: "excluded".into(),
+        };
+        r.change("F", "AWS::Lambda::Function", kept("A"));
+        r.change("F", "AWS::Lambda::Function", skipped());
+        r.change("F", "AWS::Lambda::Function", kept("B"));
+        r.change("G", "AWS::Lambda::Function", skipped());
+        r.change("G", "AWS::Lambda::Function", skipped());
+        let mut other = Report::default();
+        other.change("F", "AWS::Lambda::Function", kept("C"));
+        other.change("H", "AWS::Lambda::Function", kept("D"));
+        r.merge(other);
+        r.warn(Some("F"), "w");
+        let changes = |id: &str| {
+            r.resources
+                .iter()
+                .find(|res| res.logical_id == id)
+                .map(|res| res.changes.clone())
+                .unwrap()
+        };
+        assert_eq!(changes("F"), [kept("A"), skipped()]);
+        assert_eq!(changes("G"), [skipped()]);
+        assert_eq!(changes("H"), [kept("D")]);
+        assert_eq!(r.warnings().count(), 1);
+    }
 
     #[test]
     fn groups_changes_by_resource_and_dedups_diagnostics() {

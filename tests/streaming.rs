@@ -7,7 +7,9 @@
 mod common;
 
 use std::path::Path;
+use std::time::Duration;
 
+use dd_serverless_macro::serve::summary::{EventIds, RequestSummary};
 use dd_serverless_macro::stream::answer_streamed;
 use dd_serverless_macro::{MacroEnvironment, answer_bytes, handle_bytes, template};
 use serde_json::{Value, json};
@@ -53,7 +55,17 @@ fn answers(bytes: &[u8]) -> (Value, Value, bool) {
     let answered = answer_bytes(bytes, &environment, &mut out).unwrap();
     let streamed: Value = serde_json::from_slice(&out).expect("the streamed answer is JSON");
     assert_eq!(answered.success, streamed["status"] == "success");
-    let (general, _) = handle_bytes(bytes, &environment);
+    let (general, general_report) = handle_bytes(bytes, &environment);
+    // The macro's log line reads the same from the summarised report.
+    let summary = |report| {
+        RequestSummary::new(
+            EventIds::default(),
+            answered.success,
+            report,
+            Duration::ZERO,
+        )
+    };
+    assert_eq!(summary(&answered.report), summary(&general_report));
     (streamed, serde_json::to_value(general).unwrap(), by_stream)
 }
 

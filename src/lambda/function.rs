@@ -189,8 +189,9 @@ const USUAL_CHANGES: usize = 32;
 
 /// Records a change in a function's own report (which holds only that function).
 pub(crate) fn record(report: &mut Report, id: &str, resource_type: &'static str, change: Change) {
+    let detail = report.detail;
     match report.resources.last_mut() {
-        Some(last) if last.logical_id == id => last.changes.push(change),
+        Some(last) if last.logical_id == id => last.push(change, detail),
         Some(_) => report.change(id, resource_type, change),
         None => {
             let mut changes = Vec::with_capacity(USUAL_CHANGES);

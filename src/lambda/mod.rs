@@ -124,6 +124,7 @@ pub fn instrument_with(
             fragment,
             context,
         );
+        edit.report.detail = report.detail;
         if !edit.report.has_errors() {
             layers::add_layers(&mut edit, context.region);
             handler::redirect(&mut edit);

@@ -28,6 +28,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::macro_event::MacroResponse;
+use crate::report::Detail;
 use crate::{MAX_EVENT_BYTES, MacroEnvironment, MacroRequest, Report};
 use kept::KeptAside;
 use read::{EventParts, FragmentOnly, Section};
@@ -37,7 +38,9 @@ use read::{EventParts, FragmentOnly, Section};
 pub struct Answered {
     /// Whether the answer's status is `success`.
     pub success: bool,
-    /// What the transform did and found (for the macro's log).
+    /// What the transform did and found, for the macro's log: every
+    /// diagnostic, and per resource only its first change and first skip
+    /// ([`Detail::Summary`]) when the streaming path answered.
     pub report: Report,
     /// The event's fields but its fragment, when the streaming path read
     /// them (`None`: the general path answered).
@@ -132,7 +135,13 @@ fn prepare<'a>(bytes: &'a [u8], environment: &MacroEnvironment) -> Option<Prepar
     let event: EventParts<'_> = serde_json::from_slice(bytes).ok()?;
     let (request, sections) = event.into_request()?;
     let (mut skeleton, mut kept) = read_fragment(sections, bytes.len())?;
-    let report = crate::transform_with(&mut skeleton, &request, environment, &mut kept);
+    let report = crate::transform_with(
+        &mut skeleton,
+        &request,
+        environment,
+        &mut kept,
+        Detail::Summary,
+    );
     let outcome = if report.has_errors() {
         // Read once more, for the fragment as written.
         let FragmentOnly { fragment } = serde_json::from_slice(bytes).ok()?;
