@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::StackContext;
 use crate::config::Config;
-use crate::report::{Change, Report, ResourceReport};
+use crate::report::{Change, Detail, Report, ResourceReport};
 use crate::template::intrinsics::{is_intrinsic, ref_target};
 
 /// `AWS::Lambda::Function`.
@@ -194,7 +194,10 @@ pub(crate) fn record(report: &mut Report, id: &str, resource_type: &'static str,
         Some(last) if last.logical_id == id => last.push(change, detail),
         Some(_) => report.change(id, resource_type, change),
         None => {
-            let mut changes = Vec::with_capacity(USUAL_CHANGES);
+            let mut changes = Vec::with_capacity(match detail {
+                Detail::Full => USUAL_CHANGES,
+                Detail::Summary => 2,
+            });
             changes.push(change);
             report.resources.push(ResourceReport {
                 logical_id: id.to_string(),

@@ -307,7 +307,11 @@ fn write_properties(
 /// `Properties`, of which only [`DIGEST_PROPERTIES`].
 fn digest(mut resource: Value) -> Value {
     if let Some(Value::Object(props)) = resource.get_mut("Properties") {
-        props.retain(|name, _| DIGEST_PROPERTIES.contains(&name.as_str()));
+        // A new map: the function's own keeps its room for every property.
+        *props = std::mem::take(props)
+            .into_iter()
+            .filter(|(name, _)| DIGEST_PROPERTIES.contains(&name.as_str()))
+            .collect();
     }
     resource
 }
