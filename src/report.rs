@@ -293,6 +293,23 @@ impl Report {
         }
     }
 
+    /// Whether a change (other than a skip) to resource `id` would be kept:
+    /// always with full detail; in a summary, only the resource's first.
+    /// Passes ask before building a change that costs copies.
+    pub fn wants_change(&self, logical_id: &str) -> bool {
+        self.detail == Detail::Full
+            || !self
+                .resources
+                .iter()
+                .rev()
+                .find(|r| same_id(&r.logical_id, logical_id))
+                .is_some_and(|r| {
+                    r.changes
+                        .iter()
+                        .any(|c| !matches!(c, Change::Skipped { .. }))
+                })
+    }
+
     /// The report of a resource already touched. Searched from the end:
     /// passes record a resource's changes together, so the resource is
     /// almost always the last one (this keeps a 500-function report linear).

@@ -139,13 +139,15 @@ impl<'e> Writer<'e> {
     /// returns `false` and records nothing.
     fn set_new(&mut self, name: &'static str, value: Value, source: Origin) -> bool {
         let globals = self.globals;
+        // Shown in the report (a copy) only when the report keeps it.
+        let wanted = self.report.wants_change(self.id) && !SECRET_VARIABLES.contains(&name);
         let in_globals = || globals.is_some_and(|g| g.contains_key(name));
         let shown = match &mut self.own {
             // The usual case: one lookup finds the variable absent and adds it.
             Own::Variables(vars) => match vars.entry(name) {
                 Entry::Vacant(slot) if !in_globals() => {
                     let value = slot.insert(into_env_value(value));
-                    (!SECRET_VARIABLES.contains(&name)).then(|| value.clone())
+                    wanted.then(|| value.clone())
                 }
                 _ => return false,
             },
@@ -157,24 +159,28 @@ impl<'e> Writer<'e> {
                 let Some(vars) = self.variables_mut() else {
                     return true;
                 };
-                let shown = (!SECRET_VARIABLES.contains(&name)).then(|| value.clone());
+                let shown = wanted.then(|| value.clone());
                 vars.insert(name.to_string(), value);
                 shown
             }
         };
-        self.change(Change::EnvSet {
-            name: Cow::Borrowed(name),
-            value: shown,
-            source,
-        });
+        if self.report.wants_change(self.id) {
+            self.change(Change::EnvSet {
+                name: Cow::Borrowed(name),
+                value: shown,
+                source,
+            });
+        }
         true
     }
 
     /// Records that the user's value of a variable was kept.
     fn kept(&mut self, name: &'static str) {
-        self.change(Change::EnvKept {
-            name: Cow::Borrowed(name),
-        });
+        if self.report.wants_change(self.id) {
+            self.change(Change::EnvKept {
+                name: Cow::Borrowed(name),
+            });
+        }
     }
 
     /// Sets a variable even over the user's value (only `DD_LOG_LEVEL`).

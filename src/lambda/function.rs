@@ -170,6 +170,14 @@ impl FunctionEdit {
         record(&mut self.report, &self.id, ty, change);
     }
 
+    /// Records the change `change` builds, unless the report would not keep
+    /// it (a summary that has this function's first change already).
+    pub fn change_with(&mut self, change: impl FnOnce() -> Change) {
+        if self.report.wants_change(&self.id) {
+            self.change(change());
+        }
+    }
+
     /// Records an error about this function: it will be left untouched.
     pub fn error(&mut self, message: impl Into<String>) {
         let id = self.id.clone();

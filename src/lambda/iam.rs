@@ -188,8 +188,9 @@ fn add_to_sam_policies(edit: &mut FunctionEdit, grant: &Grant) {
             *single = Value::Array(vec![first, document]);
         }
     }
-    edit.change(Change::IamStatement {
-        role: format!("{} (Policies)", edit.id),
+    let role = format!("{} (Policies)", edit.id);
+    edit.change_with(|| Change::IamStatement {
+        role,
         actions: grant.actions.iter().map(|a| a.to_string()).collect(),
         resources: vec![grant.resource.clone()],
     });

@@ -97,7 +97,7 @@ pub fn add(edit: &mut FunctionEdit, key: &str, value: Value) {
         _ => false,
     };
     if added {
-        edit.change(Change::TagAdded {
+        edit.change_with(|| Change::TagAdded {
             key: key.into(),
             value,
         });

@@ -45,18 +45,17 @@ pub fn configure(edit: &mut FunctionEdit, fragment: &Value) {
     match edit.kind {
         FunctionKind::Lambda => {
             if let Entry::Vacant(slot) = edit.props.entry("TracingConfig") {
-                let value = json!({"Mode": "Active"});
-                slot.insert(value.clone());
-                edit.change(Change::PropertySet {
+                slot.insert(json!({"Mode": "Active"}));
+                edit.change_with(|| Change::PropertySet {
                     property: "TracingConfig".into(),
-                    value,
+                    value: json!({"Mode": "Active"}),
                 });
             }
         }
         FunctionKind::Serverless => {
             if edit.inherited("Tracing").is_none() {
                 edit.props.insert("Tracing".into(), json!("Active"));
-                edit.change(Change::PropertySet {
+                edit.change_with(|| Change::PropertySet {
                     property: "Tracing".into(),
                     value: json!("Active"),
                 });
