@@ -194,7 +194,7 @@ impl FunctionBodies for KeptAside<'_> {
         let mut whole = Map::with_capacity(received.0.len());
         for (key, field) in &received.0 {
             let value = match field {
-                Field::Raw(_) => stands_in.remove(key).unwrap_or_default(),
+                Field::Raw(_) => stands_in.remove(key.as_ref()).unwrap_or_default(),
                 Field::Properties(entries) => {
                     let props = parse_entries(entries, |key| !is_inert(key));
                     Value::Object(props.unwrap_or_else(|| {
@@ -203,7 +203,7 @@ impl FunctionBodies for KeptAside<'_> {
                     }))
                 }
             };
-            whole.insert(key.clone(), value);
+            whole.insert(key.to_string(), value);
         }
         kept.body = Body::Taken(received);
         Value::Object(whole)
@@ -276,7 +276,7 @@ fn write_properties(
         let value = if is_inert(key) {
             None
         } else {
-            match props.get(key) {
+            match props.get(key.as_ref()) {
                 Some(value) => Some(value),
                 // Removed by a pass.
                 None => continue,
@@ -291,7 +291,7 @@ fn write_properties(
     }
     let mut faithful = true;
     for (key, value) in props {
-        if received.iter().any(|(old, _)| old == key) {
+        if received.iter().any(|(old, _)| old.as_ref() == key.as_str()) {
             faithful &= !is_inert(key);
             continue;
         }

@@ -3,6 +3,7 @@
 //! read as their entries left as written ([`Received`]), `Properties` one
 //! level deeper.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 
@@ -12,8 +13,11 @@ use serde_json::{Map, Value};
 
 use crate::MacroRequest;
 
+/// A key as written: borrowed from the event unless it holds escapes.
+pub type Key<'a> = Cow<'a, str>;
+
 /// Entries of a JSON object, each value as written.
-pub type Entries<'a> = Vec<(String, &'a RawValue)>;
+pub type Entries<'a> = Vec<(Key<'a>, &'a RawValue)>;
 
 /// The event: its fields, and the fragment's sections.
 pub struct EventParts<'a> {
@@ -31,7 +35,7 @@ pub enum Section<'a> {
 }
 
 /// One resource as received: its entries, `Properties` as its own entries.
-pub struct Received<'a>(pub Vec<(String, Field<'a>)>);
+pub struct Received<'a>(pub Vec<(Key<'a>, Field<'a>)>);
 
 /// One entry of a resource.
 pub enum Field<'a> {
@@ -76,7 +80,7 @@ impl<'a> Received<'a> {
 
     /// Whether a key appears twice (in the resource or its `Properties`).
     pub fn has_duplicate_keys(&self) -> bool {
-        fn duplicates<T>(entries: &[(String, T)]) -> bool {
+        fn duplicates<T>(entries: &[(Key<'_>, T)]) -> bool {
             entries
                 .iter()
                 .enumerate()
@@ -97,7 +101,7 @@ impl<'a> Received<'a> {
                 Field::Raw(raw) => parse(raw)?,
                 Field::Properties(entries) => Value::Object(parse_entries(entries, |_| true)?),
             };
-            resource.insert(key.clone(), value);
+            resource.insert(key.to_string(), value);
         }
         Some(Value::Object(resource))
     }
@@ -107,7 +111,7 @@ impl<'a> Received<'a> {
         let mut resource = Map::with_capacity(self.0.len());
         for (key, field) in &self.0 {
             if let Field::Raw(raw) = field {
-                resource.insert(key.clone(), parse(raw)?);
+                resource.insert(key.to_string(), parse(raw)?);
             }
         }
         Some(resource)
@@ -146,7 +150,7 @@ pub fn parse_entries(
 ) -> Option<Map<String, Value>> {
     let mut map = Map::with_capacity(entries.len());
     for (key, raw) in entries.iter().filter(|(key, _)| wanted(key)) {
-        map.insert(key.clone(), parse(raw)?);
+        map.insert(key.to_string(), parse(raw)?);
     }
     Some(map)
 }
@@ -163,7 +167,7 @@ pub fn write_key(out: &mut impl Write, n: usize, key: &str) -> io::Result<()> {
 /// A map visitor: `expecting` says what it reads, `entry` reads one value
 /// for its key into the result.
 macro_rules! map_visitor {
-    ($target:ident, $expecting:literal, |$map:ident, $key:ident, $out:ident| $entry:block) => {
+    ($target:ident, $expecting:literal, $key_type:ty, |$map:ident, $key:ident, $out:ident| $entry:block) => {
         impl<'de> Deserialize<'de> for $target<'de> {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct Reader;
@@ -177,7 +181,7 @@ macro_rules! map_visitor {
                         mut $map: A,
                     ) -> Result<Self::Value, A::Error> {
                         let mut $out = $target::default();
-                        while let Some($key) = $map.next_key::<String>()? {
+                        while let Some($key) = $map.next_key::<$key_type>()? {
                             $entry
                         }
                         Ok($out)
@@ -198,7 +202,7 @@ impl Default for EventParts<'_> {
     }
 }
 
-map_visitor!(EventParts, "a macro event", |map, key, event| {
+map_visitor!(EventParts, "a macro event", String, |map, key, event| {
     if key == "fragment" {
         let sections = map.next_value::<FragmentSections<'de>>()?.0;
         event.fragment = Some(match event.fragment {
@@ -215,14 +219,19 @@ map_visitor!(EventParts, "a macro event", |map, key, event| {
 #[derive(Default)]
 struct FragmentSections<'a>(Vec<(String, Section<'a>)>);
 
-map_visitor!(FragmentSections, "a template", |map, key, sections| {
-    let section = if key == "Resources" {
-        Section::Resources(map.next_value::<ResourceSection<'de>>()?.0)
-    } else {
-        Section::Other(map.next_value()?)
-    };
-    sections.0.push((key, section));
-});
+map_visitor!(
+    FragmentSections,
+    "a template",
+    String,
+    |map, key, sections| {
+        let section = if key == "Resources" {
+            Section::Resources(map.next_value::<ResourceSection<'de>>()?.0)
+        } else {
+            Section::Other(map.next_value()?)
+        };
+        sections.0.push((key, section));
+    }
+);
 
 /// `Resources`, each resource as received.
 #[derive(Default)]
@@ -231,6 +240,7 @@ struct ResourceSection<'a>(Vec<(String, Received<'a>)>);
 map_visitor!(
     ResourceSection,
     "a mapping of resources",
+    String,
     |map, id, resources| {
         let resource = map.next_value()?;
         resources.0.push((id, resource));
@@ -243,14 +253,20 @@ impl Default for Received<'_> {
     }
 }
 
-map_visitor!(Received, "a resource (a mapping)", |map, key, resource| {
-    let field = if key == "Properties" {
-        Field::Properties(map.next_value::<PropertyEntries<'de>>()?.0)
-    } else {
-        Field::Raw(map.next_value()?)
-    };
-    resource.0.push((key, field));
-});
+map_visitor!(
+    Received,
+    "a resource (a mapping)",
+    KeyAsWritten<'de>,
+    |map, key, resource| {
+        let key = key.0;
+        let field = if key == "Properties" {
+            Field::Properties(map.next_value::<PropertyEntries<'de>>()?.0)
+        } else {
+            Field::Raw(map.next_value()?)
+        };
+        resource.0.push((key, field));
+    }
+);
 
 /// `Properties`, as its entries.
 #[derive(Default)]
@@ -259,8 +275,35 @@ struct PropertyEntries<'a>(Entries<'a>);
 map_visitor!(
     PropertyEntries,
     "properties (a mapping)",
+    KeyAsWritten<'de>,
     |map, key, entries| {
+        let key = key.0;
         let value = map.next_value()?;
         entries.0.push((key, value));
     }
 );
+
+/// Reads a [`Key`].
+struct KeyAsWritten<'a>(Key<'a>);
+
+impl<'de> Deserialize<'de> for KeyAsWritten<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Reader;
+        impl<'de> Visitor<'de> for Reader {
+            type Value = KeyAsWritten<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Self::Value, E> {
+                Ok(KeyAsWritten(Cow::Borrowed(key)))
+            }
+            fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+                Ok(KeyAsWritten(Cow::Owned(key.to_string())))
+            }
+            fn visit_string<E>(self, key: String) -> Result<Self::Value, E> {
+                Ok(KeyAsWritten(Cow::Owned(key)))
+            }
+        }
+        deserializer.deserialize_str(Reader)
+    }
+}
