@@ -11,8 +11,15 @@ use super::read::{Entries, Field, Received, parse_entries, write_key};
 use super::write_json;
 use crate::lambda::FunctionBodies;
 
-/// Resource types some pass reads beyond `Type`, `Condition` and `Metadata`
-/// (besides functions, which are read one at a time): read whole.
+/// Function types: read whole, one at a time, when their turn comes.
+const FUNCTION_TYPES: &[&str] = &[
+    crate::lambda::function::LAMBDA_FUNCTION,
+    crate::lambda::function::SERVERLESS_FUNCTION,
+];
+
+/// Resource types some pass reads beyond `Type` (besides functions, which
+/// are read one at a time): read whole. The template the passes see holds
+/// only the `Type` of every other resource.
 pub const WHOLE_TYPES: &[&str] = &[
     "AWS::IAM::Role",
     "AWS::Logs::LogGroup",
@@ -72,9 +79,36 @@ pub struct KeptAside<'a> {
 struct Kept<'a> {
     /// What the template holds in its place: anything else there at the end
     /// means a pass changed it, and the general path answers.
-    stands_in: Value,
+    stands_in: StandsIn,
     /// What the answer holds for it.
     body: Body<'a>,
+}
+
+/// What stands in for a kept resource in the template the passes see.
+enum StandsIn {
+    /// `{"Type": ...}`: a resource no pass reads beyond its type.
+    Type(String),
+    /// A function before its turn: its entries but `Properties` (not
+    /// copied: checked against the received entries at the end).
+    Entries,
+    /// A function written out: its digest.
+    Digest(Value),
+}
+
+impl StandsIn {
+    /// Whether `slot` is (still) what stood in for `body`.
+    fn holds(&self, slot: &Value, body: &Body<'_>) -> bool {
+        match (self, body) {
+            (StandsIn::Type(type_name), _) => slot.as_object().is_some_and(|map| {
+                map.len() == 1 && map.get("Type").and_then(Value::as_str) == Some(type_name)
+            }),
+            (StandsIn::Entries, Body::AsReceived(received)) => received
+                .parse_all_but_properties()
+                .is_some_and(|entries| slot.as_object() == Some(&entries)),
+            (StandsIn::Digest(digest), Body::Written(_)) => slot == digest,
+            _ => false,
+        }
+    }
 }
 
 /// A kept resource as the answer writes it.
@@ -110,14 +144,24 @@ impl<'a> KeptAside<'a> {
                 .filter(|t| !WHOLE_TYPES.contains(&t.as_str()) && !received.has_duplicate_keys());
             let resource = match kept_type {
                 None => received.parse_whole()?,
-                Some(_) => {
+                Some(t) if FUNCTION_TYPES.contains(&t.as_str()) => {
                     let stands_in = Value::Object(received.parse_all_but_properties()?);
                     let kept = Kept {
-                        stands_in: stands_in.clone(),
+                        stands_in: StandsIn::Entries,
                         body: Body::AsReceived(received),
                     };
                     self.resources.insert(id.clone(), kept);
                     stands_in
+                }
+                Some(t) => {
+                    let mut stands_in = Map::with_capacity(1);
+                    stands_in.insert("Type".into(), Value::String(t.clone()));
+                    let kept = Kept {
+                        stands_in: StandsIn::Type(t),
+                        body: Body::AsReceived(received),
+                    };
+                    self.resources.insert(id.clone(), kept);
+                    Value::Object(stands_in)
                 }
             };
             if section.insert(id, resource).is_some() {
@@ -131,8 +175,9 @@ impl<'a> KeptAside<'a> {
     pub fn untouched(&self, skeleton: &Value) -> bool {
         !self.broken
             && self.resources.iter().all(|(id, kept)| {
-                !matches!(kept.body, Body::Taken(_))
-                    && skeleton["Resources"].get(id) == Some(&kept.stands_in)
+                skeleton["Resources"]
+                    .get(id)
+                    .is_some_and(|slot| kept.stands_in.holds(slot, &kept.body))
             })
     }
 
@@ -179,7 +224,7 @@ impl FunctionBodies for KeptAside<'_> {
             return slot.unwrap_or_default();
         };
         let received = match std::mem::replace(&mut kept.body, Body::Written(0..0)) {
-            Body::AsReceived(received) => received,
+            Body::AsReceived(received) if matches!(kept.stands_in, StandsIn::Entries) => received,
             other => {
                 kept.body = other;
                 self.broken = true;
@@ -227,10 +272,11 @@ impl FunctionBodies for KeptAside<'_> {
             .expect("writing to memory cannot fail");
         self.broken |= !faithful;
         kept.body = Body::Written(start..self.written.len());
-        kept.stands_in = digest(resource);
+        let digest = digest(resource);
         if let Some(slot) = fragment["Resources"].get_mut(id) {
-            *slot = kept.stands_in.clone();
+            *slot = digest.clone();
         }
+        kept.stands_in = StandsIn::Digest(digest);
     }
 }
 

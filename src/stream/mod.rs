@@ -7,10 +7,11 @@
 //! (borrowed from the event's bytes). Only what the passes read becomes a
 //! [`Value`] ([`kept`]): every section but `Resources`; the resources of the
 //! types passes look into (roles, log groups, subscription filters, state
-//! machines) whole; of every other resource, all but its `Properties`. Each
-//! function is read when its turn comes (but for the properties no pass
-//! reads), written out as soon as its passes are done, and replaced in the
-//! template by a digest (what later passes read of it). The answer is then
+//! machines) whole; of a function, all but its `Properties` until its turn
+//! comes; of every other resource, its `Type`. Each function is read when its
+//! turn comes (but for the properties no pass reads), written out as soon as
+//! its passes are done, and replaced in the template by a digest (what later
+//! passes read of it). The answer is then
 //! written section by section, each resource no pass changed as it came.
 //!
 //! Whatever this path cannot vouch for (an event or a fragment of an unusual
