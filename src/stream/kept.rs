@@ -21,7 +21,6 @@ const FUNCTION_TYPES: &[&str] = &[
 /// are read one at a time): read whole. The template the passes see holds
 /// only the `Type` of every other resource.
 pub const WHOLE_TYPES: &[&str] = &[
-    "AWS::IAM::Role",
     "AWS::Logs::LogGroup",
     "AWS::Logs::SubscriptionFilter",
     crate::step_functions::STATE_MACHINE_TYPE,
@@ -56,6 +55,18 @@ pub const INERT_PROPERTIES: &[&str] = &[
     "Timeout",
     "VpcConfig",
 ];
+
+/// Roles: passes read and extend their `Properties.Policies` only; the rest
+/// of their properties is written as received.
+const ROLE_TYPE: &str = "AWS::IAM::Role";
+
+/// The role properties passes read (and write).
+const ROLE_PROPERTIES_READ: &[&str] = &["Policies"];
+
+/// Whether a role property is written as received.
+fn role_keeps_raw(key: &str) -> bool {
+    !ROLE_PROPERTIES_READ.contains(&key)
+}
 
 /// The properties of a function later passes read once it is written out
 /// (the Forwarder subscription: its log group's name).
@@ -93,6 +104,9 @@ enum StandsIn {
     Entries,
     /// A function written out: its digest.
     Digest(Value),
+    /// A role, in the template with only the properties passes read, which
+    /// they may change: any of the others they wrote would be lost.
+    Partial,
 }
 
 impl StandsIn {
@@ -106,6 +120,9 @@ impl StandsIn {
                 .parse_all_but_properties()
                 .is_some_and(|entries| slot.as_object() == Some(&entries)),
             (StandsIn::Digest(digest), Body::Written(_)) => slot == digest,
+            (StandsIn::Partial, Body::Partial(received)) => {
+                keeps_raw_ones(slot, received, role_keeps_raw)
+            }
             _ => false,
         }
     }
@@ -119,6 +136,9 @@ enum Body<'a> {
     Taken(Received<'a>),
     /// A function after its passes: a range of [`KeptAside::written`].
     Written(Range<usize>),
+    /// A role: the template holds what passes read of it; the rest is
+    /// written as received.
+    Partial(Received<'a>),
 }
 
 impl<'a> KeptAside<'a> {
@@ -144,6 +164,15 @@ impl<'a> KeptAside<'a> {
                 .filter(|t| !WHOLE_TYPES.contains(&t.as_str()) && !received.has_duplicate_keys());
             let resource = match kept_type {
                 None => received.parse_whole()?,
+                Some(t) if t == ROLE_TYPE => {
+                    let partial = received.parse_partly(role_keeps_raw)?;
+                    let kept = Kept {
+                        stands_in: StandsIn::Partial,
+                        body: Body::Partial(received),
+                    };
+                    self.resources.insert(id.clone(), kept);
+                    partial
+                }
                 Some(t) if FUNCTION_TYPES.contains(&t.as_str()) => {
                     let stands_in = Value::Object(received.parse_all_but_properties()?);
                     let kept = Kept {
@@ -209,6 +238,9 @@ impl<'a> KeptAside<'a> {
             match self.resources.get(id).map(|kept| &kept.body) {
                 Some(Body::AsReceived(received)) => received.write(out)?,
                 Some(Body::Written(range)) => out.write_all(&self.written[range.clone()])?,
+                Some(Body::Partial(received)) => {
+                    write_merged(out, resource, received, role_keeps_raw)?;
+                }
                 Some(Body::Taken(_)) | None => write_json(out, resource)?,
             }
         }
@@ -268,9 +300,9 @@ impl FunctionBodies for KeptAside<'_> {
             return;
         };
         let start = self.written.len();
-        let faithful = write_function(&mut self.written, &resource, &received)
+        self.broken |= !keeps_raw_ones(&resource, &received, is_inert);
+        write_merged(&mut self.written, &resource, &received, is_inert)
             .expect("writing to memory cannot fail");
-        self.broken |= !faithful;
         kept.body = Body::Written(start..self.written.len());
         let digest = digest(resource);
         if let Some(slot) = fragment["Resources"].get_mut(id) {
@@ -280,46 +312,64 @@ impl FunctionBodies for KeptAside<'_> {
     }
 }
 
-/// Writes a function after its passes: its `Properties` in the order
-/// received (inert ones as received), then those the passes added. `false`
-/// when a pass wrote an inert property (which this path would lose).
-fn write_function(
-    out: &mut Vec<u8>,
-    resource: &Value,
-    received: &Received<'_>,
-) -> io::Result<bool> {
-    let Some(resource) = resource.as_object() else {
-        write_json(out, resource)?;
-        return Ok(true);
-    };
-    let received_props = received.0.iter().find_map(|(key, field)| match field {
+/// The received `Properties` of a resource.
+fn received_properties<'r, 'a>(received: &'r Received<'a>) -> Option<&'r Entries<'a>> {
+    received.0.iter().find_map(|(key, field)| match field {
         Field::Properties(entries) if key == "Properties" => Some(entries),
         _ => None,
-    });
-    let mut faithful = true;
-    out.push(b'{');
+    })
+}
+
+/// Whether writing `resource` merged with `received` loses nothing: the
+/// passes wrote none of the properties kept as received (`raw`).
+fn keeps_raw_ones(resource: &Value, received: &Received<'_>, raw: fn(&str) -> bool) -> bool {
+    let Some(entries) = received_properties(received) else {
+        return true;
+    };
+    match resource.get("Properties") {
+        Some(Value::Object(props)) => !props
+            .keys()
+            .any(|key| raw(key) && entries.iter().any(|(old, _)| old.as_ref() == key.as_str())),
+        _ => false,
+    }
+}
+
+/// Writes a resource after the passes: its `Properties` in the order
+/// received (those `raw` accepts as received), then those the passes added.
+/// [`keeps_raw_ones`] tells whether that loses nothing.
+fn write_merged(
+    out: &mut impl Write,
+    resource: &Value,
+    received: &Received<'_>,
+    raw: fn(&str) -> bool,
+) -> io::Result<()> {
+    let Some(resource) = resource.as_object() else {
+        return write_json(out, resource);
+    };
+    let received_props = received_properties(received);
+    out.write_all(b"{")?;
     for (n, (key, value)) in resource.iter().enumerate() {
         write_key(out, n, key)?;
         match (key.as_str(), value, received_props) {
             ("Properties", Value::Object(props), Some(entries)) => {
-                faithful &= write_properties(out, props, entries)?;
+                write_properties(out, props, entries, raw)?;
             }
             _ => write_json(out, value)?,
         }
     }
-    out.push(b'}');
-    Ok(faithful)
+    out.write_all(b"}")
 }
 
 fn write_properties(
-    out: &mut Vec<u8>,
+    out: &mut impl Write,
     props: &Map<String, Value>,
     received: &Entries<'_>,
-) -> io::Result<bool> {
-    out.push(b'{');
+    raw: fn(&str) -> bool,
+) -> io::Result<()> {
+    out.write_all(b"{")?;
     let mut n = 0;
-    for (key, raw) in received {
-        let value = if is_inert(key) {
+    for (key, text) in received {
+        let value = if raw(key) {
             None
         } else {
             match props.get(key.as_ref()) {
@@ -332,21 +382,18 @@ fn write_properties(
         n += 1;
         match value {
             Some(value) => write_json(out, value)?,
-            None => out.extend_from_slice(raw.get().as_bytes()),
+            None => out.write_all(text.get().as_bytes())?,
         }
     }
-    let mut faithful = true;
     for (key, value) in props {
         if received.iter().any(|(old, _)| old.as_ref() == key.as_str()) {
-            faithful &= !is_inert(key);
             continue;
         }
         write_key(out, n, key)?;
         n += 1;
         write_json(out, value)?;
     }
-    out.push(b'}');
-    Ok(faithful)
+    out.write_all(b"}")
 }
 
 /// What stands in for a function once written out: all but its

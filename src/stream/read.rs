@@ -95,11 +95,17 @@ impl<'a> Received<'a> {
 
     /// The whole resource as a value.
     pub fn parse_whole(&self) -> Option<Value> {
+        self.parse_partly(|_| false)
+    }
+
+    /// The resource as a value, but for the properties `raw` accepts (left
+    /// out: written as received).
+    pub fn parse_partly(&self, raw: fn(&str) -> bool) -> Option<Value> {
         let mut resource = Map::with_capacity(self.0.len());
         for (key, field) in &self.0 {
             let value = match field {
-                Field::Raw(raw) => parse(raw)?,
-                Field::Properties(entries) => Value::Object(parse_entries(entries, |_| true)?),
+                Field::Raw(text) => parse(text)?,
+                Field::Properties(entries) => Value::Object(parse_entries(entries, |k| !raw(k))?),
             };
             resource.insert(key.to_string(), value);
         }
