@@ -346,6 +346,32 @@ impl Report {
         self.errors().next().is_some()
     }
 
+    /// [`Report::merge`] of a report whose resources have no changes here
+    /// yet (a function's own report, merged once): appended without
+    /// searching this report for them.
+    pub fn merge_new(&mut self, other: Report) {
+        debug_assert!(
+            other.resources.iter().all(|r| self
+                .resources
+                .iter()
+                .all(|mine| mine.logical_id != r.logical_id)),
+            "merge_new of a resource already reported"
+        );
+        let Report {
+            resources,
+            diagnostics,
+            defaults_used,
+            detail: _,
+        } = other;
+        self.resources
+            .extend(resources.into_iter().filter(|r| !r.changes.is_empty()));
+        self.merge(Report {
+            diagnostics,
+            defaults_used,
+            ..Report::default()
+        });
+    }
+
     /// Appends another report's contents (used when a pass works on a copy).
     pub fn merge(&mut self, other: Report) {
         for r in other.resources {

@@ -143,7 +143,7 @@ pub fn instrument_with(
             continue;
         }
         iam::apply(fragment, &grants, report);
-        report.merge(function_report);
+        report.merge_new(function_report);
         instrumented.push(id);
     }
     forwarder::subscribe(fragment, &instrumented, config, report);
