@@ -2,9 +2,9 @@
 //! 20 state machines), each beside its floor, `serde_json` parsing the same
 //! bytes into a `Value` and writing it back.
 //!
-//! Both sides go from bytes to bytes: `handle` is [`answer_bytes`], the
-//! event's bytes to the response's bytes, as the deployed macro and
-//! `handle-event` run it. `scripts/bench`
+//! Both sides go from bytes to bytes: `handle` is [`answer_to_vec`], the
+//! event's bytes to the response's bytes, as the deployed macro runs it
+//! (`handle-event` writes the same bytes to stdout as they come). `scripts/bench`
 //! reads the medians from `target/criterion/EVENT/{handle,floor}/new/`.
 
 #[path = "support/event_gen.rs"]
@@ -13,18 +13,16 @@ mod event_gen;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use dd_serverless_macro::{MacroEnvironment, answer_bytes};
+use dd_serverless_macro::{MacroEnvironment, answer_to_vec};
 use serde_json::Value;
 
 fn handle_vs_floor(c: &mut Criterion) {
     let environment = MacroEnvironment::default();
     for name in event_gen::EVENTS {
         let bytes = event_gen::event_bytes(name).expect("every listed event exists");
-        let mut answer = Vec::new();
+        let (answer, answered) = answer_to_vec(&bytes, &environment);
         assert!(
-            answer_bytes(&bytes, &environment, &mut answer)
-                .expect("writing to memory cannot fail")
-                .success,
+            answered.success,
             "{name}: the generated event must transform: {}",
             String::from_utf8_lossy(&answer)
         );
@@ -32,9 +30,7 @@ fn handle_vs_floor(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_function("handle", |b| {
             b.iter(|| {
-                let mut answer = Vec::new();
-                answer_bytes(black_box(&bytes), &environment, &mut answer)
-                    .expect("writing to memory cannot fail");
+                let (answer, _) = answer_to_vec(black_box(&bytes), &environment);
                 answer
             })
         });

@@ -1,13 +1,13 @@
 //! Runs one side of a benchmark once on an event file, for instruction
 //! counts under `valgrind --tool=callgrind` (scripts/bench):
-//! `run_once handle|floor|read EVENT.json`. `handle` is `answer_bytes`, the
+//! `run_once handle|floor|read EVENT.json`. `handle` is `answer_to_vec`, the
 //! event's bytes to the answer's bytes, `floor` is serde_json reading and writing the same
 //! bytes, `read` only reads the file (the baseline both include).
 
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use dd_serverless_macro::{MacroEnvironment, answer_bytes};
+use dd_serverless_macro::{MacroEnvironment, answer_to_vec};
 use serde_json::Value;
 
 fn main() -> ExitCode {
@@ -25,9 +25,7 @@ fn main() -> ExitCode {
     };
     match mode.as_str() {
         "handle" => {
-            let mut answer = Vec::new();
-            answer_bytes(black_box(&bytes), &MacroEnvironment::default(), &mut answer)
-                .expect("writing to memory cannot fail");
+            let (answer, _) = answer_to_vec(black_box(&bytes), &MacroEnvironment::default());
             black_box(answer);
         }
         "floor" => {

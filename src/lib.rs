@@ -29,7 +29,7 @@ use serde_json::Value;
 pub use config::MacroEnvironment;
 pub use macro_event::{MacroRequest, MacroResponse};
 pub use report::Report;
-pub use stream::{Answered, answer_bytes};
+pub use stream::{Answered, answer_bytes, answer_to_vec};
 
 /// The version of this macro, written in the `dd_sls_macro` tag.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

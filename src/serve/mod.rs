@@ -75,22 +75,21 @@ pub fn missing_lambda_variables() -> Vec<&'static str> {
 /// returns the response's bytes. Never panics and never fails.
 pub fn answer_bytes(bytes: &[u8], environment: &MacroEnvironment) -> Vec<u8> {
     let started = Instant::now();
-    let mut out = Vec::with_capacity(bytes.len().saturating_add(bytes.len() / 2));
-    let responded = catch_unwind(AssertUnwindSafe(|| respond(bytes, environment, &mut out)))
+    let (out, responded) = catch_unwind(AssertUnwindSafe(|| respond(bytes, environment)))
         .unwrap_or_else(|_| {
-            out.clear();
             let message = "internal error in the DatadogServerless macro while reading the event; the template was not changed. Please report this with the template that caused it.";
             let (ids, params) = read_head(bytes);
             let response = MacroResponse::failure(ids.request_id.clone(), Value::Null, message);
-            serde_json::to_writer(&mut out, &response).expect("a response serialises to memory");
+            let out = serde_json::to_vec(&response).expect("a response serialises to memory");
             let mut report = Report::default();
             report.error(None, message);
-            Responded {
+            let responded = Responded {
                 ids,
                 params,
                 success: false,
                 report,
-            }
+            };
+            (out, responded)
         });
     let Responded {
         ids,
@@ -125,21 +124,22 @@ struct Responded {
     report: Report,
 }
 
-fn respond(bytes: &[u8], environment: &MacroEnvironment, out: &mut Vec<u8>) -> Responded {
+/// The answer's bytes, and what the log needs.
+fn respond(bytes: &[u8], environment: &MacroEnvironment) -> (Vec<u8>, Responded) {
     if let Some(problem) = unreadable::problem_in(bytes) {
         let response = MacroResponse::failure("", Value::Null, problem.as_str());
-        serde_json::to_writer(&mut *out, &response).expect("a response serialises to memory");
+        let out = serde_json::to_vec(&response).expect("a response serialises to memory");
         let mut report = Report::default();
         report.error(None, problem);
-        return Responded {
+        let responded = Responded {
             ids: EventIds::default(),
             params: None,
             success: false,
             report,
         };
+        return (out, responded);
     }
-    let answered =
-        crate::answer_bytes(bytes, environment, out).expect("writing to memory cannot fail");
+    let (out, answered) = crate::answer_to_vec(bytes, environment);
     let (ids, params) = match &answered.request {
         Some(request) => (
             EventIds::of_request(request),
@@ -147,12 +147,13 @@ fn respond(bytes: &[u8], environment: &MacroEnvironment, out: &mut Vec<u8>) -> R
         ),
         None => read_head(bytes),
     };
-    Responded {
+    let responded = Responded {
         ids,
         params,
         success: answered.success,
         report: answered.report,
-    }
+    };
+    (out, responded)
 }
 
 /// The ids and `params` of an event the streaming path did not read.

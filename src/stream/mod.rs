@@ -67,6 +67,15 @@ pub fn answer_bytes(
     })
 }
 
+/// [`answer_bytes`] into memory, sized once for the usual answer (the event
+/// and half again: what the passes add), as the deployed macro answers.
+pub fn answer_to_vec(bytes: &[u8], environment: &MacroEnvironment) -> (Vec<u8>, Answered) {
+    let mut out = Vec::with_capacity(bytes.len().saturating_add(bytes.len() / 2));
+    let answered =
+        answer_bytes(bytes, environment, &mut out).expect("writing to memory cannot fail");
+    (out, answered)
+}
+
 /// The streaming answer alone: `Ok(None)` (and nothing written) when the
 /// event needs the general path. [`answer_bytes`] is what front ends call;
 /// this lets tests check which path answered.
