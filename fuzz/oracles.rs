@@ -3,18 +3,30 @@
 //! `fuzz/regressions/` through the same checks in `cargo test`.
 
 use dd_serverless_macro::template::{self, Format};
-use dd_serverless_macro::{MacroEnvironment, handle_bytes};
+use dd_serverless_macro::{MacroEnvironment, answer_to_vec, handle_bytes};
 use serde_json::Value;
 
 /// Any bytes as a macro event, as `handle-event` and the deployed Lambda
 /// receive them: the answer is `success` or `failure` with a message that is
-/// not an internal error, and a successful output transformed again does
-/// not change. (The fuzz build aborts on panic, so `handle`'s
+/// not an internal error, the streaming answer (what they run) is the
+/// general one, and a successful output transformed again does not change. (The fuzz build aborts on panic, so `handle`'s
 /// `catch_unwind` does not hide one from the fuzzer; in `cargo test` a
 /// caught panic shows as the internal error.)
 pub fn check_handle_event(data: &[u8]) {
     let environment = MacroEnvironment::default();
     let (response, _) = handle_bytes(data, &environment);
+    let (streamed, _) = answer_to_vec(data, &environment);
+    let streamed: Value = serde_json::from_slice(&streamed).expect("the answer is JSON");
+    // Numbers serde_json cannot hold (1e400) are refused by the general
+    // path's reading, and kept as written by the streaming one.
+    let unreadable = response
+        .error_message
+        .as_deref()
+        .is_some_and(|m| m.contains("is not valid JSON"));
+    if !unreadable {
+        let general = serde_json::to_value(&response).expect("a response is JSON");
+        assert_eq!(streamed, general, "the streaming answer differs");
+    }
     if !response.is_success() {
         assert_eq!(response.status, "failure");
         let message = response.error_message.expect("a failure has a message");

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use dd_serverless_macro::template::{self, MAX_TEMPLATE_BYTES};
-use dd_serverless_macro::{MAX_EVENT_BYTES, MacroEnvironment, handle_bytes};
+use dd_serverless_macro::{MAX_EVENT_BYTES, MacroEnvironment, answer_to_vec, handle_bytes};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dd-serverless-macro");
@@ -16,6 +16,13 @@ fn failure_message(bytes: &[u8]) -> String {
     let (response, report) = handle_bytes(bytes, &MacroEnvironment::default());
     assert_eq!(response.status, "failure");
     assert!(report.has_errors());
+    // The front ends' streaming answer refuses it the same way.
+    let (streamed, answered) = answer_to_vec(bytes, &MacroEnvironment::default());
+    assert!(!answered.success);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&streamed).unwrap(),
+        serde_json::to_value(&response).unwrap()
+    );
     response.error_message.expect("a failure has a message")
 }
 

@@ -177,4 +177,14 @@ fn odd_events_are_answered_the_same_both_ways() {
         let (streamed, general, _) = answers(bytes);
         assert_eq!(streamed, general, "{}", String::from_utf8_lossy(bytes));
     }
+    // Nesting near and past the limit, in a resource kept as written.
+    for depth in [100, 119, 120, 121, 122, 126, 127, 128, 129, 300] {
+        let bytes = format!(
+            r#"{{"params": {{"apiKey": "k"}}, "fragment": {{"Resources": {{"Q": {{"Type": "AWS::SQS::Queue", "Properties": {{"D": {}{}}}}}}}}}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let (streamed, general, _) = answers(bytes.as_bytes());
+        assert_eq!(streamed, general, "{depth} levels");
+    }
 }

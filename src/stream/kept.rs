@@ -200,6 +200,13 @@ impl<'a> KeptAside<'a> {
         Some(section)
     }
 
+    /// Whether something went wrong that this path cannot vouch for (a
+    /// function's properties unreadable, a pass writing a property kept as
+    /// received): the general path must answer.
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
     /// Whether every kept resource's stand-in is still what it was.
     pub fn untouched(&self, skeleton: &Value) -> bool {
         !self.broken

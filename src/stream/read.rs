@@ -144,6 +144,56 @@ impl<'a> Received<'a> {
     }
 }
 
+/// Whether JSON text nests lists and mappings deeper than `limit` (brackets
+/// inside strings do not count). Malformed text is left to the reader.
+pub fn nests_deeper_than(bytes: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        i += 1;
+        match byte {
+            b'"' => i = string_end(bytes, i),
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Where the string whose text starts at `i` ends (past its closing quote):
+/// eight bytes at a time, to the first quote or backslash among them.
+fn string_end(bytes: &[u8], mut i: usize) -> usize {
+    const QUOTES: u64 = u64::from_le_bytes([b'"'; 8]);
+    const BACKSLASHES: u64 = u64::from_le_bytes([b'\\'; 8]);
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    // The lowest flagged byte is exact (higher ones may be false alarms).
+    let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    loop {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let v = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            let found = zero_bytes(v ^ QUOTES) | zero_bytes(v ^ BACKSLASHES);
+            if found == 0 {
+                i += 8;
+                continue;
+            }
+            i += (found.trailing_zeros() / 8) as usize;
+        }
+        match bytes.get(i) {
+            None => return bytes.len(),
+            Some(b'"') => return i + 1,
+            Some(b'\\') => i += 2,
+            Some(_) => i += 1,
+        }
+    }
+}
+
 /// A value written as received, read.
 pub fn parse(raw: &RawValue) -> Option<Value> {
     serde_json::from_str(raw.get()).ok()
@@ -311,5 +361,22 @@ impl<'de> Deserialize<'de> for KeyAsWritten<'de> {
             }
         }
         deserializer.deserialize_str(Reader)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_is_counted_outside_strings() {
+        assert!(!nests_deeper_than(br#"{"a": [[1]], "b": {"c": []}}"#, 3));
+        assert!(nests_deeper_than(br#"{"a": [[[1]]]}"#, 3));
+        assert!(!nests_deeper_than(
+            br#"{"a": "[[[[{{{{", "b": "\"[[[["}"#,
+            1
+        ));
+        assert!(nests_deeper_than(br#"{"a": "x\\", "b": [[1]]}"#, 2));
+        assert!(!nests_deeper_than(br#"{"unterminated": "[[[["#, 1));
     }
 }
