@@ -6,6 +6,13 @@
 //! reported an error are the role grants applied and its changes reported;
 //! otherwise its errors fail the transform, whose answer is then the
 //! template as received.
+//!
+//! What passes may read is a contract with the streaming answer
+//! ([`crate::stream`]), which does not read the rest: of a function, not its
+//! [`crate::stream::kept::INERT_PROPERTIES`]; of a role, only
+//! `Properties.Policies`; of any other resource outside
+//! [`crate::stream::kept::WHOLE_TYPES`], only its `Type`. A pass that needs
+//! more changes those lists (tests/streaming.rs compares both answers).
 
 pub mod env;
 pub mod forwarder;
