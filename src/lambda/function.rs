@@ -159,7 +159,13 @@ impl FunctionEdit {
         if let Some(resource) = resource.as_object_mut()
             && (self.had_properties || !self.props.is_empty())
         {
-            resource.insert("Properties".into(), Value::Object(self.props));
+            match resource.get_mut("Properties") {
+                // Where they were taken from (no new key).
+                Some(slot) => *slot = Value::Object(self.props),
+                None => {
+                    resource.insert("Properties".into(), Value::Object(self.props));
+                }
+            }
         }
         self.report
     }

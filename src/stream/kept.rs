@@ -277,17 +277,21 @@ impl FunctionBodies for KeptAside<'_> {
         };
         let mut whole = Map::with_capacity(received.0.len());
         for (key, field) in &received.0 {
-            let value = match field {
-                Field::Raw(_) => stands_in.remove(key.as_ref()).unwrap_or_default(),
+            let (key, value) = match field {
+                // The stand-in's own key and value, moved.
+                Field::Raw(_) => stands_in
+                    .remove_entry(key.as_ref())
+                    .unwrap_or_else(|| (key.to_string(), Value::Null)),
                 Field::Properties(entries) => {
                     let props = parse_entries(entries, |key| !is_inert(key));
-                    Value::Object(props.unwrap_or_else(|| {
+                    let props = props.unwrap_or_else(|| {
                         self.broken = true;
                         Map::new()
-                    }))
+                    });
+                    (key.to_string(), Value::Object(props))
                 }
             };
-            whole.insert(key.to_string(), value);
+            whole.insert(key, value);
         }
         kept.body = Body::Taken(received);
         Value::Object(whole)
