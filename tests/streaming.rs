@@ -177,14 +177,21 @@ fn odd_events_are_answered_the_same_both_ways() {
         let (streamed, general, _) = answers(bytes);
         assert_eq!(streamed, general, "{}", String::from_utf8_lossy(bytes));
     }
-    // Nesting near and past the limit, in a resource kept as written.
-    for depth in [100, 119, 120, 121, 122, 126, 127, 128, 129, 300] {
-        let bytes = format!(
-            r#"{{"params": {{"apiKey": "k"}}, "fragment": {{"Resources": {{"Q": {{"Type": "AWS::SQS::Queue", "Properties": {{"D": {}{}}}}}}}}}}}"#,
-            "[".repeat(depth),
-            "]".repeat(depth)
-        );
-        let (streamed, general, _) = answers(bytes.as_bytes());
-        assert_eq!(streamed, general, "{depth} levels");
+    // Nesting near and past the limit: in a property kept as written, in a
+    // function's property read as a value, in a resource's entry, in a section.
+    let places = [
+        r#"{"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"D": DEEP}}}}"#,
+        r#"{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12", "Handler": "a.b", "Tags": DEEP}}}}"#,
+        r#"{"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Metadata": DEEP}}}"#,
+        r#"{"Mappings": DEEP, "Resources": {}}"#,
+    ];
+    for place in places {
+        for depth in [100, 119, 120, 121, 122, 126, 127, 128, 129, 300] {
+            let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let fragment = place.replace("DEEP", &deep);
+            let bytes = format!(r#"{{"params": {{"apiKey": "k"}}, "fragment": {fragment}}}"#);
+            let (streamed, general, _) = answers(bytes.as_bytes());
+            assert_eq!(streamed, general, "{depth} levels in {place}");
+        }
     }
 }

@@ -142,12 +142,6 @@ enum Outcome<'a> {
 
 /// Reads and transforms the event, or `None` when the general path must answer.
 fn prepare<'a>(bytes: &'a [u8], environment: &MacroEnvironment) -> Option<Prepared<'a>> {
-    // Reading an entry as written does not count nesting: a deep event goes
-    // to the general path, which refuses it past the limit (with a margin,
-    // as levels above a property count there).
-    if read::nests_deeper_than(bytes, crate::template::MAX_DEPTH - 8) {
-        return None;
-    }
     let event: EventParts<'_> = serde_json::from_slice(bytes).ok()?;
     let (request, sections) = event.into_request()?;
     let (mut skeleton, mut kept) = read_fragment(sections, bytes.len())?;

@@ -144,6 +144,28 @@ impl<'a> Received<'a> {
     }
 }
 
+/// The deepest nesting this path reads: serde_json counts the levels it
+/// reads itself and stops at [`crate::template::MAX_DEPTH`], but not those
+/// inside an entry read as written, which [`checked`] counts. An event past
+/// it (with a margin) goes to the general path, which refuses it past the
+/// limit with its message.
+pub const DEPTH_LIMIT: usize = crate::template::MAX_DEPTH - 8;
+
+/// An entry read as written inside `enclosing` levels (the event's object
+/// is the first), or an error when it nests past [`DEPTH_LIMIT`].
+fn checked<'de, E: serde::de::Error>(
+    raw: &'de RawValue,
+    enclosing: usize,
+) -> Result<&'de RawValue, E> {
+    let room = DEPTH_LIMIT.saturating_sub(enclosing);
+    let text = raw.get().as_bytes();
+    // Each level takes two bytes at least: a short entry cannot be too deep.
+    if text.len() >= 2 * room && nests_deeper_than(text, room) {
+        return Err(E::custom("nested too deeply"));
+    }
+    Ok(raw)
+}
+
 /// Whether JSON text nests lists and mappings deeper than `limit` (brackets
 /// inside strings do not count). Malformed text is left to the reader.
 pub fn nests_deeper_than(bytes: &[u8], limit: usize) -> bool {
@@ -318,7 +340,8 @@ map_visitor!(
         let field = if key == "Properties" {
             Field::Properties(map.next_value::<PropertyEntries<'de>>()?.0)
         } else {
-            Field::Raw(map.next_value()?)
+            // The event, its fragment, `Resources` and the resource enclose it.
+            Field::Raw(checked(map.next_value()?, 4)?)
         };
         resource.0.push((key, field));
     }
@@ -334,7 +357,9 @@ map_visitor!(
     KeyAsWritten<'de>,
     |map, key, entries| {
         let key = key.0;
-        let value = map.next_value()?;
+        // The event, its fragment, `Resources`, the resource and its
+        // `Properties` enclose it.
+        let value = checked(map.next_value()?, 5)?;
         entries.0.push((key, value));
     }
 );
