@@ -153,10 +153,7 @@ pub const DEPTH_LIMIT: usize = crate::template::MAX_DEPTH - 8;
 
 /// An entry read as written inside `enclosing` levels (the event's object
 /// is the first), or an error when it nests past [`DEPTH_LIMIT`].
-fn checked<'de, E: serde::de::Error>(
-    raw: &'de RawValue,
-    enclosing: usize,
-) -> Result<&'de RawValue, E> {
+fn checked<E: serde::de::Error>(raw: &RawValue, enclosing: usize) -> Result<&RawValue, E> {
     let room = DEPTH_LIMIT.saturating_sub(enclosing);
     let text = raw.get().as_bytes();
     // Each level takes two bytes at least: a short entry cannot be too deep.
