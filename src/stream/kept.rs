@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use serde_json::{Map, Value};
 
-use super::read::{Entries, Field, Received, parse_entries, write_key};
+use super::read::{Entries, Field, Key, Received, parse_entries, write_key};
 use super::write_json;
 use crate::lambda::FunctionBodies;
 
@@ -79,7 +79,7 @@ fn is_inert(key: &str) -> bool {
 /// The resources kept aside, by logical id.
 #[derive(Default)]
 pub struct KeptAside<'a> {
-    resources: HashMap<String, Kept<'a>>,
+    resources: HashMap<Key<'a>, Kept<'a>>,
     /// The functions written out so far, one after the other.
     written: Vec<u8>,
     /// A pass wrote a property this path keeps as received.
@@ -90,15 +90,15 @@ pub struct KeptAside<'a> {
 struct Kept<'a> {
     /// What the template holds in its place: anything else there at the end
     /// means a pass changed it, and the general path answers.
-    stands_in: StandsIn,
+    stands_in: StandsIn<'a>,
     /// What the answer holds for it.
     body: Body<'a>,
 }
 
 /// What stands in for a kept resource in the template the passes see.
-enum StandsIn {
+enum StandsIn<'a> {
     /// `{"Type": ...}`: a resource no pass reads beyond its type.
-    Type(String),
+    Type(Key<'a>),
     /// A function before its turn: its entries but `Properties` (not
     /// copied: checked against the received entries at the end).
     Entries,
@@ -109,12 +109,13 @@ enum StandsIn {
     Partial,
 }
 
-impl StandsIn {
+impl StandsIn<'_> {
     /// Whether `slot` is (still) what stood in for `body`.
     fn holds(&self, slot: &Value, body: &Body<'_>) -> bool {
         match (self, body) {
             (StandsIn::Type(type_name), _) => slot.as_object().is_some_and(|map| {
-                map.len() == 1 && map.get("Type").and_then(Value::as_str) == Some(type_name)
+                map.len() == 1
+                    && map.get("Type").and_then(Value::as_str) == Some(type_name.as_ref())
             }),
             (StandsIn::Entries, Body::AsReceived(received)) => received
                 .parse_all_but_properties()
@@ -155,46 +156,46 @@ impl<'a> KeptAside<'a> {
     /// `None` when two resources have the same logical id.
     pub fn read_resources(
         &mut self,
-        resources: Vec<(String, Received<'a>)>,
+        resources: Vec<(Key<'a>, Received<'a>)>,
     ) -> Option<Map<String, Value>> {
         let mut section = Map::with_capacity(resources.len());
         for (id, received) in resources {
             let kept_type = received
                 .type_name()
-                .filter(|t| !WHOLE_TYPES.contains(&t.as_str()) && !received.has_duplicate_keys());
-            let resource = match kept_type {
-                None => received.parse_whole()?,
+                .filter(|t| !WHOLE_TYPES.contains(&t.as_ref()) && !received.has_duplicate_keys());
+            let (resource, kept) = match kept_type {
+                None => (received.parse_whole()?, None),
                 Some(t) if t == ROLE_TYPE => {
                     let partial = received.parse_partly(role_keeps_raw)?;
                     let kept = Kept {
                         stands_in: StandsIn::Partial,
                         body: Body::Partial(received),
                     };
-                    self.resources.insert(id.clone(), kept);
-                    partial
+                    (partial, Some(kept))
                 }
-                Some(t) if FUNCTION_TYPES.contains(&t.as_str()) => {
+                Some(t) if FUNCTION_TYPES.contains(&t.as_ref()) => {
                     let stands_in = Value::Object(received.parse_all_but_properties()?);
                     let kept = Kept {
                         stands_in: StandsIn::Entries,
                         body: Body::AsReceived(received),
                     };
-                    self.resources.insert(id.clone(), kept);
-                    stands_in
+                    (stands_in, Some(kept))
                 }
                 Some(t) => {
                     let mut stands_in = Map::with_capacity(1);
-                    stands_in.insert("Type".into(), Value::String(t.clone()));
+                    stands_in.insert("Type".into(), Value::String(t.to_string()));
                     let kept = Kept {
                         stands_in: StandsIn::Type(t),
                         body: Body::AsReceived(received),
                     };
-                    self.resources.insert(id.clone(), kept);
-                    Value::Object(stands_in)
+                    (Value::Object(stands_in), Some(kept))
                 }
             };
-            if section.insert(id, resource).is_some() {
+            if section.insert(id.to_string(), resource).is_some() {
                 return None;
+            }
+            if let Some(kept) = kept {
+                self.resources.insert(id, kept);
             }
         }
         Some(section)
@@ -212,7 +213,7 @@ impl<'a> KeptAside<'a> {
         !self.broken
             && self.resources.iter().all(|(id, kept)| {
                 skeleton["Resources"]
-                    .get(id)
+                    .get(id.as_ref())
                     .is_some_and(|slot| kept.stands_in.holds(slot, &kept.body))
             })
     }
@@ -242,7 +243,7 @@ impl<'a> KeptAside<'a> {
         out.write_all(b"{")?;
         for (n, (id, resource)) in resources.iter().enumerate() {
             write_key(out, n, id)?;
-            match self.resources.get(id).map(|kept| &kept.body) {
+            match self.resources.get(id.as_str()).map(|kept| &kept.body) {
                 Some(Body::AsReceived(received)) => received.write(out)?,
                 Some(Body::Written(range)) => out.write_all(&self.written[range.clone()])?,
                 Some(Body::Partial(received)) => {

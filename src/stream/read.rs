@@ -29,7 +29,7 @@ pub struct EventParts<'a> {
 /// One section of the fragment.
 pub enum Section<'a> {
     /// `Resources`: each resource as received.
-    Resources(Vec<(String, Received<'a>)>),
+    Resources(Vec<(Key<'a>, Received<'a>)>),
     /// Any other section.
     Other(Value),
 }
@@ -67,7 +67,7 @@ impl<'a> EventParts<'a> {
 
 impl<'a> Received<'a> {
     /// The `Type`, when it is one string.
-    pub fn type_name(&self) -> Option<String> {
+    pub fn type_name(&self) -> Option<Key<'a>> {
         let mut types = self.0.iter().filter(|(key, _)| key == "Type");
         let (_, Field::Raw(raw)) = types.next()? else {
             return None;
@@ -75,7 +75,12 @@ impl<'a> Received<'a> {
         if types.next().is_some() {
             return None;
         }
-        serde_json::from_str(raw.get()).ok()
+        // Borrowed from the event when written without escapes.
+        let text: &'a str = raw.get();
+        match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+            Some(plain) if !plain.contains('\\') => Some(Cow::Borrowed(plain)),
+            _ => serde_json::from_str::<String>(text).ok().map(Cow::Owned),
+        }
     }
 
     /// Whether a key appears twice (in the resource or its `Properties`).
@@ -310,13 +315,14 @@ map_visitor!(
 
 /// `Resources`, each resource as received.
 #[derive(Default)]
-struct ResourceSection<'a>(Vec<(String, Received<'a>)>);
+struct ResourceSection<'a>(Vec<(Key<'a>, Received<'a>)>);
 
 map_visitor!(
     ResourceSection,
     "a mapping of resources",
-    String,
+    KeyAsWritten<'de>,
     |map, id, resources| {
+        let id = id.0;
         let resource = map.next_value()?;
         resources.0.push((id, resource));
     }
