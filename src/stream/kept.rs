@@ -21,7 +21,6 @@ const FUNCTION_TYPES: &[&str] = &[
 /// are read one at a time): read whole. The template the passes see holds
 /// only the `Type` of every other resource.
 pub const WHOLE_TYPES: &[&str] = &[
-    "AWS::Logs::LogGroup",
     "AWS::Logs::SubscriptionFilter",
     crate::step_functions::STATE_MACHINE_TYPE,
     crate::step_functions::SAM_STATE_MACHINE_TYPE,
@@ -56,16 +55,21 @@ pub const INERT_PROPERTIES: &[&str] = &[
     "VpcConfig",
 ];
 
-/// Roles: passes read and extend their `Properties.Policies` only; the rest
-/// of their properties is written as received.
-const ROLE_TYPE: &str = "AWS::IAM::Role";
+/// Resource types of which passes read (and write) only some properties,
+/// listed: the rest of their properties is written as received. Roles get
+/// statements in `Policies`; log groups are found by `LogGroupName`.
+pub const PARTIAL_TYPES: &[(&str, &[&str])] = &[
+    ("AWS::IAM::Role", &["Policies"]),
+    ("AWS::Logs::LogGroup", &["LogGroupName"]),
+];
 
-/// The role properties passes read (and write).
-const ROLE_PROPERTIES_READ: &[&str] = &["Policies"];
-
-/// Whether a role property is written as received.
-fn role_keeps_raw(key: &str) -> bool {
-    !ROLE_PROPERTIES_READ.contains(&key)
+/// The properties passes read of a resource of type `t`, when it is one of
+/// [`PARTIAL_TYPES`].
+fn partial_reads(t: &str) -> Option<&'static [&'static str]> {
+    PARTIAL_TYPES
+        .iter()
+        .find(|(partial, _)| *partial == t)
+        .map(|(_, read)| *read)
 }
 
 /// The properties of a function later passes read once it is written out
@@ -104,8 +108,9 @@ enum StandsIn<'a> {
     Entries,
     /// A function written out: its digest.
     Digest(Value),
-    /// A role, in the template with only the properties passes read, which
-    /// they may change: any of the others they wrote would be lost.
+    /// A resource of [`PARTIAL_TYPES`], in the template with only the
+    /// properties passes read, which they may change: any of the others they
+    /// wrote would be lost.
     Partial,
 }
 
@@ -121,8 +126,8 @@ impl StandsIn<'_> {
                 .parse_all_but_properties()
                 .is_some_and(|entries| slot.as_object() == Some(&entries)),
             (StandsIn::Digest(digest), Body::Written(_)) => slot == digest,
-            (StandsIn::Partial, Body::Partial(received)) => {
-                keeps_raw_ones(slot, received, role_keeps_raw)
+            (StandsIn::Partial, Body::Partial(received, read)) => {
+                keeps_raw_ones(slot, received, &|key| !read.contains(&key))
             }
             _ => false,
         }
@@ -137,9 +142,9 @@ enum Body<'a> {
     Taken(Received<'a>),
     /// A function after its passes: a range of [`KeptAside::written`].
     Written(Range<usize>),
-    /// A role: the template holds what passes read of it; the rest is
-    /// written as received.
-    Partial(Received<'a>),
+    /// A resource of [`PARTIAL_TYPES`]: the template holds the properties
+    /// passes read (listed), the rest is written as received.
+    Partial(Received<'a>, &'static [&'static str]),
 }
 
 impl<'a> KeptAside<'a> {
@@ -165,30 +170,9 @@ impl<'a> KeptAside<'a> {
                 .filter(|t| !WHOLE_TYPES.contains(&t.as_ref()) && !received.has_duplicate_keys());
             let (resource, kept) = match kept_type {
                 None => (received.parse_whole()?, None),
-                Some(t) if t == ROLE_TYPE => {
-                    let partial = received.parse_partly(role_keeps_raw)?;
-                    let kept = Kept {
-                        stands_in: StandsIn::Partial,
-                        body: Body::Partial(received),
-                    };
-                    (partial, Some(kept))
-                }
-                Some(t) if FUNCTION_TYPES.contains(&t.as_ref()) => {
-                    let stands_in = Value::Object(received.parse_all_but_properties()?);
-                    let kept = Kept {
-                        stands_in: StandsIn::Entries,
-                        body: Body::AsReceived(received),
-                    };
-                    (stands_in, Some(kept))
-                }
                 Some(t) => {
-                    let mut stands_in = Map::with_capacity(1);
-                    stands_in.insert("Type".into(), Value::String(t.to_string()));
-                    let kept = Kept {
-                        stands_in: StandsIn::Type(t),
-                        body: Body::AsReceived(received),
-                    };
-                    (Value::Object(stands_in), Some(kept))
+                    let (resource, kept) = kept_aside(t, received)?;
+                    (resource, Some(kept))
                 }
             };
             if section.insert(id.to_string(), resource).is_some() {
@@ -246,14 +230,41 @@ impl<'a> KeptAside<'a> {
             match self.resources.get(id.as_str()).map(|kept| &kept.body) {
                 Some(Body::AsReceived(received)) => received.write(out)?,
                 Some(Body::Written(range)) => out.write_all(&self.written[range.clone()])?,
-                Some(Body::Partial(received)) => {
-                    write_merged(out, resource, received, role_keeps_raw)?;
+                Some(Body::Partial(received, read)) => {
+                    write_merged(out, resource, received, &|key| !read.contains(&key))?;
                 }
                 Some(Body::Taken(_)) | None => write_json(out, resource)?,
             }
         }
         out.write_all(b"}")
     }
+}
+
+/// A resource of type `t` kept aside, and what stands in for it.
+fn kept_aside<'a>(t: Key<'a>, received: Received<'a>) -> Option<(Value, Kept<'a>)> {
+    if let Some(read) = partial_reads(&t) {
+        let partial = received.parse_partly(&|key| !read.contains(&key))?;
+        let kept = Kept {
+            stands_in: StandsIn::Partial,
+            body: Body::Partial(received, read),
+        };
+        return Some((partial, kept));
+    }
+    if FUNCTION_TYPES.contains(&t.as_ref()) {
+        let stands_in = Value::Object(received.parse_all_but_properties()?);
+        let kept = Kept {
+            stands_in: StandsIn::Entries,
+            body: Body::AsReceived(received),
+        };
+        return Some((stands_in, kept));
+    }
+    let mut stands_in = Map::with_capacity(1);
+    stands_in.insert("Type".into(), Value::String(t.to_string()));
+    let kept = Kept {
+        stands_in: StandsIn::Type(t),
+        body: Body::AsReceived(received),
+    };
+    Some((Value::Object(stands_in), kept))
 }
 
 impl FunctionBodies for KeptAside<'_> {
@@ -312,8 +323,8 @@ impl FunctionBodies for KeptAside<'_> {
             return;
         };
         let start = self.written.len();
-        self.broken |= !keeps_raw_ones(&resource, &received, is_inert);
-        write_merged(&mut self.written, &resource, &received, is_inert)
+        self.broken |= !keeps_raw_ones(&resource, &received, &is_inert);
+        write_merged(&mut self.written, &resource, &received, &is_inert)
             .expect("writing to memory cannot fail");
         kept.body = Body::Written(start..self.written.len());
         let digest = digest(resource);
@@ -334,7 +345,7 @@ fn received_properties<'r, 'a>(received: &'r Received<'a>) -> Option<&'r Entries
 
 /// Whether writing `resource` merged with `received` loses nothing: the
 /// passes wrote none of the properties kept as received (`raw`).
-fn keeps_raw_ones(resource: &Value, received: &Received<'_>, raw: fn(&str) -> bool) -> bool {
+fn keeps_raw_ones(resource: &Value, received: &Received<'_>, raw: &dyn Fn(&str) -> bool) -> bool {
     let Some(entries) = received_properties(received) else {
         return true;
     };
@@ -353,7 +364,7 @@ fn write_merged(
     out: &mut impl Write,
     resource: &Value,
     received: &Received<'_>,
-    raw: fn(&str) -> bool,
+    raw: &dyn Fn(&str) -> bool,
 ) -> io::Result<()> {
     let Some(resource) = resource.as_object() else {
         return write_json(out, resource);
@@ -376,7 +387,7 @@ fn write_properties(
     out: &mut impl Write,
     props: &Map<String, Value>,
     received: &Entries<'_>,
-    raw: fn(&str) -> bool,
+    raw: &dyn Fn(&str) -> bool,
 ) -> io::Result<()> {
     out.write_all(b"{")?;
     let mut n = 0;

@@ -100,12 +100,12 @@ impl<'a> Received<'a> {
 
     /// The whole resource as a value.
     pub fn parse_whole(&self) -> Option<Value> {
-        self.parse_partly(|_| false)
+        self.parse_partly(&|_| false)
     }
 
     /// The resource as a value, but for the properties `raw` accepts (left
     /// out: written as received).
-    pub fn parse_partly(&self, raw: fn(&str) -> bool) -> Option<Value> {
+    pub fn parse_partly(&self, raw: &dyn Fn(&str) -> bool) -> Option<Value> {
         let mut resource = Map::with_capacity(self.0.len());
         for (key, field) in &self.0 {
             let value = match field {
