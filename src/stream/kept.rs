@@ -21,6 +21,7 @@ const FUNCTION_TYPES: &[&str] = &[
 /// are read one at a time): read whole. The template the passes see holds
 /// only the `Type` of every other resource.
 pub const WHOLE_TYPES: &[&str] = &[
+    "AWS::Logs::LogGroup",
     "AWS::Logs::SubscriptionFilter",
     crate::step_functions::STATE_MACHINE_TYPE,
     crate::step_functions::SAM_STATE_MACHINE_TYPE,
@@ -57,11 +58,8 @@ pub const INERT_PROPERTIES: &[&str] = &[
 
 /// Resource types of which passes read (and write) only some properties,
 /// listed: the rest of their properties is written as received. Roles get
-/// statements in `Policies`; log groups are found by `LogGroupName`.
-pub const PARTIAL_TYPES: &[(&str, &[&str])] = &[
-    ("AWS::IAM::Role", &["Policies"]),
-    ("AWS::Logs::LogGroup", &["LogGroupName"]),
-];
+/// statements in `Policies`. (Log groups, small, are cheaper read whole.)
+pub const PARTIAL_TYPES: &[(&str, &[&str])] = &[("AWS::IAM::Role", &["Policies"])];
 
 /// The properties passes read of a resource of type `t`, when it is one of
 /// [`PARTIAL_TYPES`].
