@@ -5,18 +5,19 @@
 //! The event is read in one pass ([`read`]): the fragment section by
 //! section, `Resources` resource by resource, each entry left as written
 //! (borrowed from the event's bytes). Only what the passes read becomes a
-//! [`Value`] ([`kept`]): every section but `Resources`; the resources of the
-//! types passes look into (roles, log groups, subscription filters, state
-//! machines) whole; of a function, all but its `Properties` until its turn
-//! comes; of every other resource, its `Type`. Each function is read when its
-//! turn comes (but for the properties no pass reads), written out as soon as
-//! its passes are done, and replaced in the template by a digest (what later
-//! passes read of it). The answer is then
-//! written section by section, each resource no pass changed as it came.
+//! [`Value`] ([`kept`]): every section but `Resources`; log groups,
+//! subscription filters and state machines whole; of a role, its
+//! `Policies`; of a function, until its turn, all but its `Properties`; of
+//! any other resource, its `Type`. When its turn comes a function is read
+//! but for the properties no pass reads, written out as soon as its passes
+//! are done, and replaced in the template by a digest (what later passes
+//! read of it). The answer is then written section by section, each resource
+//! no pass changed as it came.
 //!
 //! Whatever this path cannot vouch for (an event or a fragment of an unusual
-//! shape, duplicate keys, a resource kept aside that a pass changed, a panic)
-//! is answered by the general path, [`crate::handle_bytes`], which builds the
+//! shape, duplicate keys, nesting near the limit, a property kept as written
+//! that a pass wrote, a resource kept aside that a pass changed, a panic) is
+//! answered by the general path, [`crate::handle_bytes`], which builds the
 //! whole template: both give the same answer (tests/streaming.rs).
 
 pub mod kept;
