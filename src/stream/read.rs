@@ -404,6 +404,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn keys_are_written_as_json() {
+        let mut out = Vec::new();
+        write_key(&mut out, 0, "Plain").unwrap();
+        write_key(&mut out, 1, "quote\"back\\slash\ttab").unwrap();
+        write_key(&mut out, 2, "é").unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#""Plain":,"quote\"back\\slash\ttab":,"é":"#
+        );
+    }
+
+    #[test]
     fn nesting_is_counted_outside_strings() {
         assert!(!nests_deeper_than(br#"{"a": [[1]], "b": {"c": []}}"#, 3));
         assert!(nests_deeper_than(br#"{"a": [[[1]]]}"#, 3));
