@@ -18,6 +18,7 @@ pub mod subscription;
 
 use serde_json::{Map, Value, json};
 
+use super::function::FUNCTION_TYPES;
 use crate::config::Config;
 use crate::report::{Change, Report};
 use crate::template::intrinsics::ref_target;
@@ -27,9 +28,6 @@ use subscription::{
     LOG_GROUP_TYPE, LogGroupTarget, SUBSCRIPTION_FILTER_TYPE, condition_of, existing_filter,
     new_filter,
 };
-
-/// The function types whose log groups are subscribed.
-const FUNCTION_TYPES: &[&str] = &["AWS::Lambda::Function", "AWS::Serverless::Function"];
 
 /// Subscribes the log group of each instrumented function (`function_ids`)
 /// to `forwarderArn`, declaring the log group when the template has none.

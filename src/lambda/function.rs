@@ -16,6 +16,8 @@ use crate::template::intrinsics::{is_intrinsic, ref_target};
 pub const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
 /// `AWS::Serverless::Function` (SAM).
 pub const SERVERLESS_FUNCTION: &str = "AWS::Serverless::Function";
+/// Both function types: what the passes instrument.
+pub const FUNCTION_TYPES: &[&str] = &[LAMBDA_FUNCTION, SERVERLESS_FUNCTION];
 
 /// The language family of a runtime: decides the library layer and handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -32,7 +32,7 @@ use crate::StackContext;
 use crate::config::{Config, exclusion_reason};
 use crate::report::{Change, Report};
 use crate::template::resources::{ids_of_types, is_cdk, sam_function_globals};
-use function::{FunctionKind, LAMBDA_FUNCTION, SERVERLESS_FUNCTION};
+use function::{FUNCTION_TYPES, FunctionKind, SERVERLESS_FUNCTION};
 
 /// Where the instrumentation reads each function from and leaves it: in the
 /// fragment itself ([`InPlace`]), or kept out of it until its turn (the
@@ -86,7 +86,7 @@ pub fn instrument_with(
     context: &StackContext<'_>,
     report: &mut Report,
 ) {
-    let ids = ids_of_types(fragment, &[LAMBDA_FUNCTION, SERVERLESS_FUNCTION]);
+    let ids = ids_of_types(fragment, FUNCTION_TYPES);
     let globals = Rc::new(sam_function_globals(fragment).cloned().unwrap_or_default());
     let no_globals = Rc::new(Map::new());
     let cdk = is_cdk(fragment);

@@ -15,7 +15,7 @@ use crate::report::{Change, Report, ResourceReport, Severity};
 use crate::secrets::Secrets;
 
 /// Resource types counted as functions.
-pub const FUNCTION_TYPES: &[&str] = &["AWS::Lambda::Function", "AWS::Serverless::Function"];
+pub use crate::lambda::function::FUNCTION_TYPES;
 
 /// Resource types counted as state machines.
 pub const STATE_MACHINE_TYPES: &[&str] = &[

@@ -97,10 +97,7 @@ pub fn instrument(
     report: &mut Report,
 ) {
     let ids = ids_of_types(fragment, &[STATE_MACHINE_TYPE, SAM_STATE_MACHINE_TYPE]);
-    let functions = ids_of_types(
-        fragment,
-        &["AWS::Lambda::Function", "AWS::Serverless::Function"],
-    );
+    let functions = ids_of_types(fragment, crate::lambda::function::FUNCTION_TYPES);
     let Some(resources) = resources_mut(fragment) else {
         return;
     };

@@ -10,12 +10,7 @@ use serde_json::{Map, Value};
 use super::read::{Entries, Field, Key, Received, parse_entries, write_key};
 use super::write_json;
 use crate::lambda::FunctionBodies;
-
-/// Function types: read whole, one at a time, when their turn comes.
-const FUNCTION_TYPES: &[&str] = &[
-    crate::lambda::function::LAMBDA_FUNCTION,
-    crate::lambda::function::SERVERLESS_FUNCTION,
-];
+use crate::lambda::function::FUNCTION_TYPES;
 
 /// Resource types some pass reads beyond `Type` (besides functions, which
 /// are read one at a time): read whole. The template the passes see holds
