@@ -94,55 +94,54 @@ pub fn instrument_with(
     let mut instrumented = Vec::new();
     for id in ids {
         let mut resource = bodies.take(&id, fragment);
-        let kind = if resource["Type"] == SERVERLESS_FUNCTION {
-            FunctionKind::Serverless
-        } else {
-            FunctionKind::Lambda
-        };
-        if let Some(reason) = exclusion_reason(&id, &resource, config) {
-            report.change(
-                &id,
-                resource["Type"].as_str().unwrap_or_default(),
-                Change::Skipped {
-                    reason: reason.to_string(),
-                },
-            );
-            bodies.put(&id, resource, fragment);
-            continue;
-        }
-        let function_config = match config.for_resource(&id, &resource, report) {
-            None => {
-                bodies.put(&id, resource, fragment);
-                continue;
+        // The function's passes, on `resource`; `None` when it is left alone.
+        let passed = 'function: {
+            if let Some(reason) = exclusion_reason(&id, &resource, config) {
+                report.change(
+                    &id,
+                    resource["Type"].as_str().unwrap_or_default(),
+                    Change::Skipped {
+                        reason: reason.to_string(),
+                    },
+                );
+                break 'function None;
             }
-            Some(Cow::Borrowed(_)) => Rc::clone(&shared),
-            Some(Cow::Owned(own)) => Rc::new(own),
+            let function_config = match config.for_resource(&id, &resource, report) {
+                None => break 'function None,
+                Some(Cow::Borrowed(_)) => Rc::clone(&shared),
+                Some(Cow::Owned(own)) => Rc::new(own),
+            };
+            let (kind, function_globals) = if resource["Type"] == SERVERLESS_FUNCTION {
+                (FunctionKind::Serverless, Rc::clone(&globals))
+            } else {
+                (FunctionKind::Lambda, Rc::clone(&no_globals))
+            };
+            let mut edit = function::view(
+                &id,
+                &mut resource,
+                kind,
+                function_globals,
+                function_config,
+                fragment,
+                context,
+            );
+            edit.report.detail = report.detail;
+            if !edit.report.has_errors() {
+                layers::add_layers(&mut edit, context.region);
+                handler::redirect(&mut edit);
+                env::set_variables(&mut edit);
+                tracing::configure(&mut edit, fragment);
+                tracing::grant_secret_access(&mut edit, fragment);
+                tags::add_tags(&mut edit, cdk);
+            }
+            let grants = std::mem::take(&mut edit.grants);
+            Some((edit.restore(&mut resource), grants))
         };
-        let function_globals = match kind {
-            FunctionKind::Serverless => Rc::clone(&globals),
-            FunctionKind::Lambda => Rc::clone(&no_globals),
-        };
-        let mut edit = function::view(
-            &id,
-            &mut resource,
-            kind,
-            function_globals,
-            function_config,
-            fragment,
-            context,
-        );
-        edit.report.detail = report.detail;
-        if !edit.report.has_errors() {
-            layers::add_layers(&mut edit, context.region);
-            handler::redirect(&mut edit);
-            env::set_variables(&mut edit);
-            tracing::configure(&mut edit, fragment);
-            tracing::grant_secret_access(&mut edit, fragment);
-            tags::add_tags(&mut edit, cdk);
-        }
-        let grants = std::mem::take(&mut edit.grants);
-        let mut function_report = edit.restore(&mut resource);
+        // Every function goes back, edited or not.
         bodies.put(&id, resource, fragment);
+        let Some((mut function_report, grants)) = passed else {
+            continue;
+        };
         if function_report.has_errors() {
             // All or nothing: keep only the diagnostics, not the changes.
             function_report.resources.clear();
