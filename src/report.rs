@@ -210,22 +210,22 @@ pub struct ResourceReport {
 }
 
 impl ResourceReport {
-    /// Adds a change, or (`Detail::Summary`) keeps it only when it is the
-    /// resource's first change of its kind (a skip, or anything else).
+    /// Adds a change, when [`ResourceReport::keeps`] it.
     pub fn push(&mut self, change: Change, detail: Detail) {
-        let keep = match detail {
-            Detail::Full => true,
-            Detail::Summary => {
-                let skip = matches!(change, Change::Skipped { .. });
-                !self
-                    .changes
-                    .iter()
-                    .any(|c| matches!(c, Change::Skipped { .. }) == skip)
-            }
-        };
-        if keep {
+        if self.keeps(matches!(change, Change::Skipped { .. }), detail) {
             self.changes.push(change);
         }
+    }
+
+    /// Whether a change (`skip`: a skip) would be kept: always with full
+    /// detail; in a summary, only the resource's first of its kind (a skip,
+    /// or anything else).
+    fn keeps(&self, skip: bool, detail: Detail) -> bool {
+        detail == Detail::Full
+            || !self
+                .changes
+                .iter()
+                .any(|c| matches!(c, Change::Skipped { .. }) == skip)
     }
 }
 
@@ -298,16 +298,12 @@ impl Report {
     /// Passes ask before building a change that costs copies.
     pub fn wants_change(&self, logical_id: &str) -> bool {
         self.detail == Detail::Full
-            || !self
+            || self
                 .resources
                 .iter()
                 .rev()
                 .find(|r| same_id(&r.logical_id, logical_id))
-                .is_some_and(|r| {
-                    r.changes
-                        .iter()
-                        .any(|c| !matches!(c, Change::Skipped { .. }))
-                })
+                .is_none_or(|r| r.keeps(false, self.detail))
     }
 
     /// The report of a resource already touched. Searched from the end:
@@ -349,7 +345,7 @@ impl Report {
     /// [`Report::merge`] of a report whose resources have no changes here
     /// yet (a function's own report, merged once): appended without
     /// searching this report for them.
-    pub fn merge_new(&mut self, other: Report) {
+    pub fn merge_new(&mut self, mut other: Report) {
         debug_assert!(
             other.resources.iter().all(|r| self
                 .resources
@@ -357,19 +353,11 @@ impl Report {
                 .all(|mine| mine.logical_id != r.logical_id)),
             "merge_new of a resource already reported"
         );
-        let Report {
-            resources,
-            diagnostics,
-            defaults_used,
-            detail: _,
-        } = other;
+        let resources = std::mem::take(&mut other.resources);
         self.resources
             .extend(resources.into_iter().filter(|r| !r.changes.is_empty()));
-        self.merge(Report {
-            diagnostics,
-            defaults_used,
-            ..Report::default()
-        });
+        // What is left, its diagnostics and defaults, merges as usual.
+        self.merge(other);
     }
 
     /// Appends another report's contents (used when a pass works on a copy).
@@ -406,11 +394,15 @@ mod tests {
         let skipped = || Change::Skipped {
             reason: "excluded".into(),
         };
+        assert!(r.wants_change("F"));
         r.change("F", "AWS::Lambda::Function", kept("A"));
+        assert!(!r.wants_change("F"), "F has its first change");
+        assert!(Report::default().wants_change("F"), "full detail wants all");
         r.change("F", "AWS::Lambda::Function", skipped());
         r.change("F", "AWS::Lambda::Function", kept("B"));
         r.change("G", "AWS::Lambda::Function", skipped());
         r.change("G", "AWS::Lambda::Function", skipped());
+        assert!(r.wants_change("G"), "a skip is not a change");
         let mut other = Report::default();
         other.change("F", "AWS::Lambda::Function", kept("C"));
         other.change("H", "AWS::Lambda::Function", kept("D"));
