@@ -74,14 +74,9 @@ impl Secrets {
             .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     }
 
-    /// The secrets of a raw macro event known before it is read: its
-    /// `params` and the macro's environment. The macro's log adds the
-    /// template's own with [`Secrets::add_from_template`] when it needs them.
-    pub fn of_event(raw: &Value, environment: &MacroEnvironment) -> Secrets {
-        Secrets::of_params(raw.get("params"), environment)
-    }
-
-    /// The secrets of an event's `params` and of the macro's environment.
+    /// The secrets of a macro event known before it is read: its `params`
+    /// and the macro's environment. The macro's log adds the template's own
+    /// with [`Secrets::add_from_template`] when it needs them.
     pub fn of_params(params: Option<&Value>, environment: &MacroEnvironment) -> Secrets {
         let mut secrets = Secrets::default();
         for name in SECRET_PARAMS {
@@ -179,7 +174,7 @@ mod tests {
     #[test]
     fn secrets_of_a_raw_event_and_its_output() {
         let env = MacroEnvironment::from_pairs([("DD_KMS_API_KEY", "kms-site-wide")]);
-        let mut s = Secrets::of_event(&json!({"params": {"apiKey": "abc123secret"}}), &env);
+        let mut s = Secrets::of_params(Some(&json!({"apiKey": "abc123secret"})), &env);
         s.add_from_template(&json!({"Resources": {"F": {"Properties": {"Environment": {"Variables": {"DD_API_KEY": "fn-key-9"}}}}}}));
         assert_eq!(
             s.mask("abc123secret kms-site-wide fn-key-9 kept"),

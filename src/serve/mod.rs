@@ -78,7 +78,7 @@ pub fn answer_bytes(bytes: &[u8], environment: &MacroEnvironment) -> Vec<u8> {
     let (out, responded) = catch_unwind(AssertUnwindSafe(|| respond(bytes, environment)))
         .unwrap_or_else(|_| {
             let message = "internal error in the DatadogServerless macro while reading the event; the template was not changed. Please report this with the template that caused it.";
-            let (ids, params) = read_head(bytes);
+            let (ids, params) = EventIds::read_head(bytes);
             let response = MacroResponse::failure(ids.request_id.clone(), Value::Null, message);
             let out = serde_json::to_vec(&response).expect("a response serialises to memory");
             let mut report = Report::default();
@@ -145,7 +145,7 @@ fn respond(bytes: &[u8], environment: &MacroEnvironment) -> (Vec<u8>, Responded)
             EventIds::of_request(request),
             Some(Value::Object(request.params.clone())),
         ),
-        None => read_head(bytes),
+        None => EventIds::read_head(bytes),
     };
     let responded = Responded {
         ids,
@@ -154,42 +154,6 @@ fn respond(bytes: &[u8], environment: &MacroEnvironment) -> (Vec<u8>, Responded)
         report: answered.report,
     };
     (out, responded)
-}
-
-/// The ids and `params` of an event the streaming path did not read.
-fn read_head(bytes: &[u8]) -> (EventIds, Option<Value>) {
-    #[derive(serde::Deserialize)]
-    struct Head {
-        #[serde(default, rename = "requestId")]
-        request_id: Value,
-        #[serde(default, rename = "transformId")]
-        transform_id: Value,
-        #[serde(default)]
-        region: Value,
-        #[serde(default, rename = "accountId")]
-        account_id: Value,
-        #[serde(default)]
-        params: Option<Value>,
-    }
-    // Only an object has ids (a struct would also read a list's items).
-    let is_object = bytes.trim_ascii_start().starts_with(b"{");
-    let Some(head) = is_object
-        .then(|| serde_json::from_slice::<Head>(bytes).ok())
-        .flatten()
-    else {
-        return (EventIds::default(), None);
-    };
-    let text = |value: Value| match value {
-        Value::String(text) => text,
-        _ => String::new(),
-    };
-    let ids = EventIds {
-        request_id: text(head.request_id),
-        transform_id: text(head.transform_id),
-        region: text(head.region),
-        account_id: text(head.account_id),
-    };
-    (ids, head.params)
 }
 
 /// Serves macro events until the Runtime API goes away: checks that the

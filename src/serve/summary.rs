@@ -48,20 +48,43 @@ impl EventIds {
         }
     }
 
-    /// Reads the ids of a raw event.
-    pub fn read(raw: &Value) -> Self {
-        let text = |key: &str| {
-            raw.get(key)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        EventIds {
-            request_id: text("requestId"),
-            transform_id: text("transformId"),
-            region: text("region"),
-            account_id: text("accountId"),
+    /// The ids and `params` of an event given as its bytes, read without
+    /// its fragment (for an event the streaming path did not read): an id
+    /// that is not a string reads as empty, an event that is not a JSON
+    /// object has none.
+    pub fn read_head(bytes: &[u8]) -> (Self, Option<Value>) {
+        #[derive(serde::Deserialize)]
+        struct Head {
+            #[serde(default, rename = "requestId")]
+            request_id: Value,
+            #[serde(default, rename = "transformId")]
+            transform_id: Value,
+            #[serde(default)]
+            region: Value,
+            #[serde(default, rename = "accountId")]
+            account_id: Value,
+            #[serde(default)]
+            params: Option<Value>,
         }
+        // Only an object has ids (a struct would also read a list's items).
+        let is_object = bytes.trim_ascii_start().starts_with(b"{");
+        let Some(head) = is_object
+            .then(|| serde_json::from_slice::<Head>(bytes).ok())
+            .flatten()
+        else {
+            return (EventIds::default(), None);
+        };
+        let text = |value: Value| match value {
+            Value::String(text) => text,
+            _ => String::new(),
+        };
+        let ids = EventIds {
+            request_id: text(head.request_id),
+            transform_id: text(head.transform_id),
+            region: text(head.region),
+            account_id: text(head.account_id),
+        };
+        (ids, head.params)
     }
 }
 
@@ -250,7 +273,7 @@ mod tests {
     #[test]
     fn counts_instrumented_functions_and_state_machines_by_type() {
         let s = RequestSummary::new(
-            EventIds::read(&json!({"requestId": "r", "transformId": "1::DatadogServerless"})),
+            EventIds::read_head(br#"{"requestId": "r", "transformId": "1::DatadogServerless"}"#).0,
             true,
             &report(),
             Duration::from_micros(1500),
@@ -280,9 +303,16 @@ mod tests {
 
     #[test]
     fn ids_of_the_wrong_type_read_as_empty() {
-        let ids = EventIds::read(&json!({"requestId": 5, "region": "eu-west-1"}));
+        let (ids, params) = EventIds::read_head(
+            br#"{"requestId": 5, "region": "eu-west-1", "fragment": {}, "params": {"apiKey": "k"}}"#,
+        );
         assert_eq!(ids.request_id, "");
         assert_eq!(ids.region, "eu-west-1");
-        assert_eq!(EventIds::read(&json!([1])), EventIds::default());
+        assert_eq!(params, Some(json!({"apiKey": "k"})));
+        assert_eq!(EventIds::read_head(b"[1]"), (EventIds::default(), None));
+        assert_eq!(
+            EventIds::read_head(b"not json"),
+            (EventIds::default(), None)
+        );
     }
 }
