@@ -170,7 +170,7 @@ fn checked<E: serde::de::Error>(raw: &RawValue, enclosing: usize) -> Result<&Raw
 
 /// Whether JSON text nests lists and mappings deeper than `limit` (brackets
 /// inside strings do not count). Malformed text is left to the reader.
-pub fn nests_deeper_than(bytes: &[u8], limit: usize) -> bool {
+fn nests_deeper_than(bytes: &[u8], limit: usize) -> bool {
     let mut depth = 0usize;
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
@@ -219,7 +219,7 @@ fn string_end(bytes: &[u8], mut i: usize) -> usize {
 }
 
 /// A value written as received, read.
-pub fn parse(raw: &RawValue) -> Option<Value> {
+fn parse(raw: &RawValue) -> Option<Value> {
     serde_json::from_str(raw.get()).ok()
 }
 
