@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 
 use super::read::{Entries, Field, Key, Received, parse_entries, write_key};
 use super::write_json;
-use crate::lambda::FunctionBodies;
 use crate::lambda::function::FUNCTION_TYPES;
+use crate::lambda::{FunctionBodies, InPlace};
 
 /// Resource types some pass reads beyond `Type` (besides functions, which
 /// are read one at a time): read whole. The template the passes see holds
@@ -263,19 +263,19 @@ fn kept_aside<'a>(t: Key<'a>, received: Received<'a>) -> Option<(Value, Kept<'a>
 impl FunctionBodies for KeptAside<'_> {
     /// The function whole, but for its inert properties.
     fn take(&mut self, id: &str, fragment: &mut Value) -> Value {
-        let slot = fragment["Resources"].get_mut(id).map(Value::take);
+        let slot = InPlace.take(id, fragment);
         let Some(kept) = self.resources.get_mut(id) else {
-            return slot.unwrap_or_default();
+            return slot;
         };
         let received = match std::mem::replace(&mut kept.body, Body::Written(0..0)) {
             Body::AsReceived(received) if matches!(kept.stands_in, StandsIn::Entries) => received,
             other => {
                 kept.body = other;
                 self.broken = true;
-                return slot.unwrap_or_default();
+                return slot;
             }
         };
-        let Some(Value::Object(mut stands_in)) = slot else {
+        let Value::Object(mut stands_in) = slot else {
             self.broken = true;
             kept.body = Body::Taken(received);
             return Value::Null;
@@ -306,10 +306,7 @@ impl FunctionBodies for KeptAside<'_> {
     /// leaves its digest in the template.
     fn put(&mut self, id: &str, resource: Value, fragment: &mut Value) {
         let Some(kept) = self.resources.get_mut(id) else {
-            if let Some(slot) = fragment["Resources"].get_mut(id) {
-                *slot = resource;
-            }
-            return;
+            return InPlace.put(id, resource, fragment);
         };
         let Body::Taken(received) = std::mem::replace(&mut kept.body, Body::Written(0..0)) else {
             self.broken = true;
@@ -321,10 +318,8 @@ impl FunctionBodies for KeptAside<'_> {
             .expect("writing to memory cannot fail");
         kept.body = Body::Written(start..self.written.len());
         let digest = digest(resource);
-        if let Some(slot) = fragment["Resources"].get_mut(id) {
-            *slot = digest.clone();
-        }
-        kept.stands_in = StandsIn::Digest(digest);
+        kept.stands_in = StandsIn::Digest(digest.clone());
+        InPlace.put(id, digest, fragment);
     }
 }
 
