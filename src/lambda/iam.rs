@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value, json};
 
+use super::field;
 use super::function::{FunctionEdit, FunctionKind};
 use crate::report::{Change, Report};
 use crate::template::intrinsics::{get_att, is_intrinsic};
@@ -92,18 +93,6 @@ pub fn grant(
                 resource.as_str().unwrap_or("the resource")
             ));
         }
-    }
-}
-
-/// A field of a statement or policy, found by comparing keys rather than
-/// hashing them: cheaper for the handful of keys these objects have.
-fn field<'v>(object: &'v Value, name: &str) -> Option<&'v Value> {
-    match object {
-        Value::Object(map) if map.len() <= 8 => {
-            map.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
-        }
-        Value::Object(map) => map.get(name),
-        _ => None,
     }
 }
 

@@ -34,6 +34,19 @@ use crate::report::{Change, Report};
 use crate::template::resources::{ids_of_types, is_cdk, sam_function_globals};
 use function::{FUNCTION_TYPES, FunctionKind, SERVERLESS_FUNCTION};
 
+/// A field of an object, found by comparing keys rather than hashing them
+/// when the object is small (a tag, an IAM statement or policy): cheaper for
+/// the handful of keys these have.
+pub(crate) fn field<'v>(object: &'v Value, name: &str) -> Option<&'v Value> {
+    match object {
+        Value::Object(map) if map.len() <= 8 => {
+            map.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
+        }
+        Value::Object(map) => map.get(name),
+        _ => None,
+    }
+}
+
 /// Where the instrumentation reads each function from and leaves it: in the
 /// fragment itself ([`InPlace`]), or kept out of it until its turn (the
 /// streaming answer to an event's bytes, [`crate::stream`]).

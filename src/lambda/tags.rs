@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::field;
 use super::function::{FunctionEdit, FunctionKind};
 use crate::report::Change;
 
@@ -15,18 +16,6 @@ pub const MACRO_BY_TAG: &str = "dd_sls_macro_by";
 
 /// The macro's version tag value, `v` and the crate version.
 const MACRO_VERSION: &str = concat!("v", env!("CARGO_PKG_VERSION"));
-
-/// A field of a small object (a `{Key, Value}` tag), found by comparing keys
-/// rather than hashing: cheaper for the two or three keys a tag has.
-fn field<'v>(object: &'v Value, name: &str) -> Option<&'v Value> {
-    match object {
-        Value::Object(map) if map.len() <= 4 => {
-            map.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
-        }
-        Value::Object(map) => map.get(name),
-        _ => None,
-    }
-}
 
 /// The entry of a `{Key, Value}` list with this key.
 fn list_entry<'v>(items: &'v [Value], key: &str) -> Option<&'v Value> {
