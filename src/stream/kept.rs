@@ -8,7 +8,7 @@ use std::ops::Range;
 use serde_json::{Map, Value};
 
 use super::read::{Entries, Field, Key, Received, parse_entries, write_key};
-use super::write_json;
+use super::write::write_value;
 use crate::lambda::function::FUNCTION_TYPES;
 use crate::lambda::{FunctionBodies, InPlace};
 
@@ -199,14 +199,14 @@ impl<'a> KeptAside<'a> {
     /// place of its stand-in.
     pub fn write_fragment(&self, skeleton: &Value, out: &mut impl Write) -> io::Result<()> {
         let Some(sections) = skeleton.as_object() else {
-            return write_json(out, skeleton);
+            return write_value(out, skeleton);
         };
         out.write_all(b"{")?;
         for (n, (key, value)) in sections.iter().enumerate() {
             write_key(out, n, key)?;
             match value.as_object() {
                 Some(resources) if key == "Resources" => self.write_resources(resources, out)?,
-                _ => write_json(out, value)?,
+                _ => write_value(out, value)?,
             }
         }
         out.write_all(b"}")
@@ -226,7 +226,7 @@ impl<'a> KeptAside<'a> {
                 Some(Body::Partial(received, read)) => {
                     write_merged(out, resource, received, &|key| !read.contains(&key))?;
                 }
-                Some(Body::Taken(_)) | None => write_json(out, resource)?,
+                Some(Body::Taken(_)) | None => write_value(out, resource)?,
             }
         }
         out.write_all(b"}")
@@ -355,7 +355,7 @@ fn write_merged(
     raw: &dyn Fn(&str) -> bool,
 ) -> io::Result<()> {
     let Some(resource) = resource.as_object() else {
-        return write_json(out, resource);
+        return write_value(out, resource);
     };
     let received_props = received_properties(received);
     out.write_all(b"{")?;
@@ -365,7 +365,7 @@ fn write_merged(
             ("Properties", Value::Object(props), Some(entries)) => {
                 write_properties(out, props, entries, raw)?;
             }
-            _ => write_json(out, value)?,
+            _ => write_value(out, value)?,
         }
     }
     out.write_all(b"}")
@@ -392,7 +392,7 @@ fn write_properties(
         write_key(out, n, key)?;
         n += 1;
         match value {
-            Some(value) => write_json(out, value)?,
+            Some(value) => write_value(out, value)?,
             None => out.write_all(text.get().as_bytes())?,
         }
     }
@@ -402,7 +402,7 @@ fn write_properties(
         }
         write_key(out, n, key)?;
         n += 1;
-        write_json(out, value)?;
+        write_value(out, value)?;
     }
     out.write_all(b"}")
 }

@@ -22,6 +22,7 @@
 
 pub mod kept;
 pub mod read;
+pub mod write;
 
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -143,7 +144,10 @@ enum Outcome<'a> {
 
 /// Reads and transforms the event, or `None` when the general path must answer.
 fn prepare<'a>(bytes: &'a [u8], environment: &MacroEnvironment) -> Option<Prepared<'a>> {
-    let event: EventParts<'_> = serde_json::from_slice(bytes).ok()?;
+    // Checked as UTF-8 once, whole: read as text, serde_json does not check
+    // again each entry it keeps as written.
+    let text = std::str::from_utf8(bytes).ok()?;
+    let event: EventParts<'_> = serde_json::from_str(text).ok()?;
     let (request, sections) = event.into_request()?;
     let (mut skeleton, mut kept) = read_fragment(sections, bytes.len())?;
     let report = crate::transform_with(
@@ -158,7 +162,7 @@ fn prepare<'a>(bytes: &'a [u8], environment: &MacroEnvironment) -> Option<Prepar
     }
     let outcome = if report.has_errors() {
         // Read once more, for the fragment as written.
-        let FragmentOnly { fragment } = serde_json::from_slice(bytes).ok()?;
+        let FragmentOnly { fragment } = serde_json::from_str(text).ok()?;
         Outcome::Failure { fragment }
     } else if kept.untouched(&skeleton) {
         Outcome::Success { skeleton, kept }

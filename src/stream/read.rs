@@ -240,15 +240,8 @@ pub fn write_key(out: &mut impl Write, n: usize, key: &str) -> io::Result<()> {
     if n > 0 {
         out.write_all(b",")?;
     }
-    // Keys are identifiers: written as they are unless JSON must escape them.
-    if key.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.write_all(b"\"")?;
-        out.write_all(key.as_bytes())?;
-        out.write_all(b"\":")
-    } else {
-        super::write_json(out, key)?;
-        out.write_all(b":")
-    }
+    super::write::write_str(out, key)?;
+    out.write_all(b":")
 }
 
 /// A map visitor: `expecting` says what it reads, `entry` reads one value
