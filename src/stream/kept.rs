@@ -157,6 +157,7 @@ impl<'a> KeptAside<'a> {
         resources: Vec<(Key<'a>, Received<'a>)>,
     ) -> Option<Map<String, Value>> {
         let mut section = Map::with_capacity(resources.len());
+        self.resources.reserve(resources.len());
         for (id, received) in resources {
             let kept_type = received
                 .type_name()

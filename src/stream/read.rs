@@ -228,8 +228,12 @@ pub fn parse_entries(
     entries: &Entries<'_>,
     wanted: impl Fn(&str) -> bool,
 ) -> Option<Map<String, Value>> {
-    let mut map = Map::with_capacity(entries.len());
-    for (key, raw) in entries.iter().filter(|(key, _)| wanted(key)) {
+    let wanted_entries = || entries.iter().filter(|(key, _)| wanted(key));
+    // Room for what passes add (layers, tracing, an environment) without
+    // growing: a mapping of more than nine entries is a large allocation,
+    // which costs the allocator far more than a small one.
+    let mut map = Map::with_capacity(wanted_entries().count() + 3);
+    for (key, raw) in wanted_entries() {
         map.insert(key.to_string(), parse(raw)?);
     }
     Some(map)
