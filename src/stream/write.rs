@@ -57,30 +57,53 @@ pub fn write_str(out: &mut impl Write, text: &str) -> io::Result<()> {
     out.write_all(b"\"")
 }
 
-/// The first byte from `i` on that JSON must escape: a quote, a backslash
-/// or a control character (below 0x20).
-fn next_escape(bytes: &[u8], mut i: usize) -> Option<usize> {
+/// The first byte from `start` on that JSON must escape: a quote, a
+/// backslash or a control character (below 0x20). Eight bytes at a time,
+/// the last eight read again overlapping those found clean; a short string
+/// in two overlapping halves.
+fn next_escape(bytes: &[u8], start: usize) -> Option<usize> {
+    let rest = &bytes[start..];
+    let n = rest.len();
+    let found = if n >= 8 {
+        let word = |at: usize| u64::from_le_bytes(rest[at..at + 8].try_into().expect("eight"));
+        let mut at = 0;
+        loop {
+            if let Some(k) = first_escape(word(at)) {
+                break Some(at + k);
+            }
+            at += 8;
+            if at >= n {
+                break None;
+            }
+            // The bytes before `at` are clean: no flag can fall on them.
+            at = at.min(n - 8);
+        }
+    } else if n >= 4 {
+        let half = |at: usize| {
+            u64::from(u32::from_le_bytes(
+                rest[at..at + 4].try_into().expect("four"),
+            ))
+        };
+        first_escape(half(0) | half(n - 4) << 32).map(|k| if k < 4 { k } else { n - 8 + k })
+    } else {
+        rest.iter()
+            .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    };
+    found.map(|k| start + k)
+}
+
+/// The first of eight bytes (read little-endian) that JSON must escape.
+fn first_escape(v: u64) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
     const QUOTES: u64 = u64::from_le_bytes([b'"'; 8]);
     const BACKSLASHES: u64 = u64::from_le_bytes([b'\\'; 8]);
-    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
     const SPACES: u64 = u64::from_le_bytes([0x20; 8]);
     const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-    // Flags bytes below `n` (0 < n <= 0x80); the lowest flagged byte is
-    // exact, higher ones may be false alarms, which the byte loop settles.
+    // Flags the bytes below `n` (0 < n <= 0x80). The lowest flag is exact;
+    // a higher one may be a false alarm (a borrow), never the first.
     let below = |v: u64, n: u64| v.wrapping_sub(n) & !v & HIGHS;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let v = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let found = below(v ^ QUOTES, ONES) | below(v ^ BACKSLASHES, ONES) | below(v, SPACES);
-        if found != 0 {
-            i += (found.trailing_zeros() / 8) as usize;
-            break;
-        }
-        i += 8;
-    }
-    bytes[i..]
-        .iter()
-        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
-        .map(|at| i + at)
+    let found = below(v ^ QUOTES, ONES) | below(v ^ BACKSLASHES, ONES) | below(v, SPACES);
+    (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
 }
 
 /// Writes the escape of one byte [`next_escape`] found.
@@ -126,6 +149,25 @@ mod tests {
                 serde_json::to_string(&value).unwrap(),
                 "{byte:#x}"
             );
+        }
+    }
+
+    #[test]
+    fn escapes_are_found_at_every_place_in_strings_of_every_length() {
+        for len in 0..24 {
+            for at in 0..len {
+                for (escape, other) in [('"', ' '), ('\n', '!'), ('\\', '\u{1}')] {
+                    let mut text: Vec<char> =
+                        "abcdefghijklmnopqrstuvwx".chars().take(len).collect();
+                    text[at] = escape;
+                    // Another byte to escape (or not) two places on, when there is room.
+                    if at + 2 < len {
+                        text[at + 2] = other;
+                    }
+                    let value = Value::String(text.into_iter().collect());
+                    assert_eq!(written(&value), serde_json::to_string(&value).unwrap());
+                }
+            }
         }
     }
 
