@@ -84,7 +84,7 @@ fn next_escape(bytes: &[u8], start: usize) -> Option<usize> {
                 rest[at..at + 4].try_into().expect("four"),
             ))
         };
-        first_escape(half(0) | half(n - 4) << 32).map(|k| if k < 4 { k } else { n - 8 + k })
+        first_escape(half(0) | half(n - 4) << 32).map(|k| if k < 4 { k } else { n + k - 8 })
     } else {
         rest.iter()
             .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
