@@ -2,6 +2,7 @@
 //! value the user set (on the function or, for SAM, in
 //! `Globals.Function.Environment.Variables`), except `DD_LOG_LEVEL`.
 
+use crate::template::lookup;
 use std::borrow::Cow;
 use std::rc::Rc;
 
@@ -16,7 +17,7 @@ use crate::secrets::SECRET_VARIABLES;
 
 /// The user's variables map of a properties object, if readable.
 fn variables(props: &Map<String, Value>) -> Option<&Map<String, Value>> {
-    props.get("Environment")?.get("Variables")?.as_object()
+    lookup::field(lookup::get(props, "Environment")?, "Variables")?.as_object()
 }
 
 /// Whether the user set this variable (on the function or in SAM Globals).
@@ -48,15 +49,15 @@ enum Own<'e> {
 impl<'e> Own<'e> {
     /// Finds the variables of a properties object (no change made).
     fn find(props: &'e mut Map<String, Value>) -> Own<'e> {
-        if !props.contains_key("Environment") {
+        if !lookup::has(props, "Environment") {
             return Own::NoEnvironment(props);
         }
-        let Some(Value::Object(env)) = props.get_mut("Environment") else {
+        let Some(Value::Object(env)) = lookup::get_mut(props, "Environment") else {
             return Own::Unreadable;
         };
-        match env.get("Variables") {
+        match lookup::get(env, "Variables") {
             None => Own::NoVariables(env),
-            Some(Value::Object(_)) => match env.get_mut("Variables") {
+            Some(Value::Object(_)) => match lookup::get_mut(env, "Variables") {
                 Some(Value::Object(vars)) => Own::Variables(vars),
                 _ => Own::Unreadable,
             },

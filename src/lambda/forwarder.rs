@@ -16,6 +16,7 @@
 pub mod name_expr;
 pub mod subscription;
 
+use crate::template::lookup;
 use serde_json::{Map, Value, json};
 
 use super::function::FUNCTION_TYPES;
@@ -130,13 +131,15 @@ struct FunctionFacts {
 
 impl FunctionFacts {
     fn read(id: &str, function: &Value, globals_log_group: Option<&Value>) -> FunctionFacts {
-        let props = function.get("Properties");
+        let props = lookup::field(function, "Properties");
         FunctionFacts {
             id: id.to_string(),
-            function_name: props.and_then(|p| p.get("FunctionName")).cloned(),
+            function_name: props
+                .and_then(|p| lookup::field(p, "FunctionName"))
+                .cloned(),
             custom_log_group: props
-                .and_then(|p| p.get("LoggingConfig"))
-                .and_then(|l| l.get("LogGroup"))
+                .and_then(|p| lookup::field(p, "LoggingConfig"))
+                .and_then(|l| lookup::field(l, "LogGroup"))
                 .or(globals_log_group)
                 .cloned(),
             condition: condition_of(function).cloned(),

@@ -3,6 +3,7 @@
 //! and a private copy of its properties that is written back only when every
 //! pass succeeded (all or nothing, SPEC §12).
 
+use crate::template::lookup;
 use std::rc::Rc;
 
 use serde_json::{Map, Value};
@@ -152,7 +153,7 @@ impl FunctionEdit {
 
     /// A property of the function, or (SAM) inherited from `Globals.Function`.
     pub fn inherited(&self, key: &str) -> Option<&Value> {
-        self.props.get(key).or_else(|| self.globals.get(key))
+        lookup::get(&self.props, key).or_else(|| lookup::get(&self.globals, key))
     }
 
     /// Puts the (edited) properties back into the function they were taken
@@ -161,7 +162,7 @@ impl FunctionEdit {
         if let Some(resource) = resource.as_object_mut()
             && (self.had_properties || !self.props.is_empty())
         {
-            match resource.get_mut("Properties") {
+            match lookup::get_mut(resource, "Properties") {
                 // Where they were taken from (no new key).
                 Some(slot) => *slot = Value::Object(self.props),
                 None => {
@@ -270,7 +271,7 @@ pub fn view(
     fragment: &Value,
     context: &StackContext<'_>,
 ) -> FunctionEdit {
-    let properties = resource.get_mut("Properties");
+    let properties = lookup::field_mut(resource, "Properties");
     let not_a_mapping = properties.as_ref().is_some_and(|p| !p.is_object());
     let (props, had_properties) = match properties {
         Some(Value::Object(props)) => (std::mem::take(props), true),

@@ -2,6 +2,7 @@
 //! handler, which moves to `DD_LAMBDA_HANDLER`. Idempotent: a handler that is
 //! already Datadog's is left with its `DD_LAMBDA_HANDLER`.
 
+use crate::template::lookup;
 use std::borrow::Cow;
 
 use serde_json::Value;
@@ -83,7 +84,7 @@ fn redirect_image(edit: &mut FunctionEdit) {
     let command = edit
         .props
         .get("ImageConfig")
-        .and_then(|c| c.get("Command"))
+        .and_then(|c| lookup::field(c, "Command"))
         .and_then(Value::as_array)
         .and_then(|c| c.first())
         .cloned();
@@ -149,7 +150,7 @@ impl Slot {
     fn point_to(self, edit: &mut FunctionEdit, from: Value, target: &'static str) {
         let target_value = Value::String(target.into());
         match self {
-            Slot::Handler => match edit.props.get_mut("Handler") {
+            Slot::Handler => match lookup::get_mut(&mut edit.props, "Handler") {
                 Some(handler) => *handler = target_value,
                 None => {
                     edit.props.insert("Handler".into(), target_value);

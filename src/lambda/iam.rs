@@ -5,10 +5,10 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value, json};
 
-use super::field;
 use super::function::{FunctionEdit, FunctionKind};
 use crate::report::{Change, Report};
 use crate::template::intrinsics::{get_att, is_intrinsic};
+use crate::template::lookup::{self, field};
 use crate::template::resources::resources_mut;
 
 /// An `Allow` statement to grant to a role in the template.
@@ -48,7 +48,7 @@ fn is_template_role(fragment: &Value, id: &str) -> bool {
 }
 
 fn locate_role(edit: &FunctionEdit, fragment: &Value) -> RoleLocation {
-    match edit.props.get("Role") {
+    match lookup::get(&edit.props, "Role") {
         None if edit.kind == FunctionKind::Serverless => RoleLocation::SamPolicies,
         Some(role) => match get_att(role) {
             Some((id, "Arn")) if is_template_role(fragment, id) => {
@@ -147,7 +147,7 @@ fn contains(field: Option<&Value>, matches: impl Fn(&Value) -> bool) -> bool {
 
 /// SAM: append an inline policy document to the function's `Policies`.
 fn add_to_sam_policies(edit: &mut FunctionEdit, grant: &Grant) {
-    let already = match edit.props.get("Policies") {
+    let already = match lookup::get(&edit.props, "Policies") {
         Some(Value::Array(items)) => items
             .iter()
             .any(|p| field(p, "Statement").is_some_and(|s| allows(s, grant))),
@@ -158,7 +158,7 @@ fn add_to_sam_policies(edit: &mut FunctionEdit, grant: &Grant) {
         return;
     }
     let document = json!({"Version": "2012-10-17", "Statement": [grant.statement()]});
-    match edit.props.get_mut("Policies") {
+    match lookup::get_mut(&mut edit.props, "Policies") {
         None => {
             edit.props
                 .insert("Policies".into(), Value::Array(vec![document]));

@@ -1,6 +1,7 @@
 //! Datadog layer ARNs (partition, region, runtime, architecture, FIPS) and
 //! their insertion into `Layers`, `Fn::If` aware (SPEC §4, §11).
 
+use crate::template::lookup;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
@@ -421,13 +422,13 @@ pub fn add_layers(edit: &mut FunctionEdit, region: &str) {
     if wanted.is_empty() || edit.report.has_errors() {
         return;
     }
-    let inherited: &[Value] = match edit.globals.get("Layers") {
+    let inherited: &[Value] = match lookup::get(&edit.globals, "Layers") {
         Some(Value::Array(items)) => items,
         _ => &[],
     };
     let mut changes = Vec::new();
     // Edited in place: on an error the function's copy is discarded anyway.
-    let result = match edit.props.get_mut("Layers") {
+    let result = match lookup::get_mut(&mut edit.props, "Layers") {
         Some(layers) => insert_all(layers, &wanted, &edit.config, inherited, &mut changes),
         None => {
             let mut layers = Value::Array(Vec::new());

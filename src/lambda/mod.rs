@@ -31,21 +31,9 @@ use serde_json::{Map, Value};
 use crate::StackContext;
 use crate::config::{Config, exclusion_reason};
 use crate::report::{Change, Report};
+use crate::template::lookup;
 use crate::template::resources::{ids_of_types, is_cdk, sam_function_globals};
 use function::{FUNCTION_TYPES, FunctionKind, SERVERLESS_FUNCTION};
-
-/// A field of an object, found by comparing keys rather than hashing them
-/// when the object is small (a tag, an IAM statement or policy): cheaper for
-/// the handful of keys these have.
-pub(crate) fn field<'v>(object: &'v Value, name: &str) -> Option<&'v Value> {
-    match object {
-        Value::Object(map) if map.len() <= 8 => {
-            map.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
-        }
-        Value::Object(map) => map.get(name),
-        _ => None,
-    }
-}
 
 /// Where the instrumentation reads each function from and leaves it: in the
 /// fragment itself ([`InPlace`]), or kept out of it until its turn (the
@@ -112,7 +100,9 @@ pub fn instrument_with(
             if let Some(reason) = exclusion_reason(&id, &resource, config) {
                 report.change(
                     &id,
-                    resource["Type"].as_str().unwrap_or_default(),
+                    lookup::field(&resource, "Type")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
                     Change::Skipped {
                         reason: reason.to_string(),
                     },
@@ -124,7 +114,10 @@ pub fn instrument_with(
                 Some(Cow::Borrowed(_)) => Rc::clone(&shared),
                 Some(Cow::Owned(own)) => Rc::new(own),
             };
-            let (kind, function_globals) = if resource["Type"] == SERVERLESS_FUNCTION {
+            let (kind, function_globals) = if lookup::field(&resource, "Type")
+                .and_then(Value::as_str)
+                == Some(SERVERLESS_FUNCTION)
+            {
                 (FunctionKind::Serverless, Rc::clone(&globals))
             } else {
                 (FunctionKind::Lambda, Rc::clone(&no_globals))

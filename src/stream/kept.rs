@@ -1,6 +1,7 @@
 //! The resources kept out of the template the passes see: each with what
 //! stands in for it there, and what the answer writes for it.
 
+use crate::template::lookup;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::ops::Range;
@@ -113,7 +114,7 @@ impl StandsIn<'_> {
         match (self, body) {
             (StandsIn::Type(type_name), _) => slot.as_object().is_some_and(|map| {
                 map.len() == 1
-                    && map.get("Type").and_then(Value::as_str) == Some(type_name.as_ref())
+                    && lookup::get(map, "Type").and_then(Value::as_str) == Some(type_name.as_ref())
             }),
             (StandsIn::Entries, Body::AsReceived(received)) => received
                 .parse_all_but_properties()
@@ -338,7 +339,7 @@ fn keeps_raw_ones(resource: &Value, received: &Received<'_>, raw: &dyn Fn(&str) 
     let Some(entries) = received_properties(received) else {
         return true;
     };
-    match resource.get("Properties") {
+    match lookup::field(resource, "Properties") {
         Some(Value::Object(props)) => !props
             .keys()
             .any(|key| raw(key) && entries.iter().any(|(old, _)| old.as_ref() == key.as_str())),
@@ -384,7 +385,7 @@ fn write_properties(
         let value = if raw(key) {
             None
         } else {
-            match props.get(key.as_ref()) {
+            match lookup::get(props, key) {
                 Some(value) => Some(value),
                 // Removed by a pass.
                 None => continue,
@@ -411,7 +412,7 @@ fn write_properties(
 /// What stands in for a function once written out: all but its
 /// `Properties`, of which only [`DIGEST_PROPERTIES`].
 fn digest(mut resource: Value) -> Value {
-    if let Some(Value::Object(props)) = resource.get_mut("Properties") {
+    if let Some(Value::Object(props)) = lookup::field_mut(&mut resource, "Properties") {
         // A new map: the function's own keeps its room for every property.
         *props = std::mem::take(props)
             .into_iter()

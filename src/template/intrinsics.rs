@@ -31,7 +31,11 @@ pub fn is_no_value(value: &Value) -> bool {
 /// The argument of a one-key intrinsic object with key `name`.
 pub fn single<'a>(value: &'a Value, name: &str) -> Option<&'a Value> {
     let map = value.as_object()?;
-    if map.len() == 1 { map.get(name) } else { None }
+    // One entry: compared, not hashed.
+    match map.iter().next() {
+        Some((key, value)) if map.len() == 1 && key == name => Some(value),
+        _ => None,
+    }
 }
 
 /// Mutable access to the argument of a one-key intrinsic object.

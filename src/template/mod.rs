@@ -2,6 +2,7 @@
 //! helpers every pass uses to look at intrinsics and resources.
 
 pub mod intrinsics;
+pub mod lookup;
 pub mod resources;
 pub mod yaml;
 

@@ -14,7 +14,7 @@ pub fn resources_mut(fragment: &mut Value) -> Option<&mut Map<String, Value>> {
 
 /// The `Type` of a resource.
 pub fn resource_type(resource: &Value) -> Option<&str> {
-    resource.get("Type")?.as_str()
+    super::lookup::field(resource, "Type")?.as_str()
 }
 
 /// Logical ids of the resources whose `Type` is one of `types`, in template order.
