@@ -140,8 +140,9 @@ impl<'e> Writer<'e> {
     /// returns `false` and records nothing.
     fn set_new(&mut self, name: &'static str, value: Value, source: Origin) -> bool {
         let globals = self.globals;
+        let recorded = self.report.wants_change(self.id);
         // Shown in the report (a copy) only when the report keeps it.
-        let wanted = self.report.wants_change(self.id) && !SECRET_VARIABLES.contains(&name);
+        let wanted = recorded && !SECRET_VARIABLES.contains(&name);
         let in_globals = || globals.is_some_and(|g| g.contains_key(name));
         let shown = match &mut self.own {
             // The usual case: one lookup finds the variable absent and adds it.
@@ -165,7 +166,7 @@ impl<'e> Writer<'e> {
                 shown
             }
         };
-        if self.report.wants_change(self.id) {
+        if recorded {
             self.change(Change::EnvSet {
                 name: Cow::Borrowed(name),
                 value: shown,

@@ -421,3 +421,14 @@ fn digest(mut resource: Value) -> Value {
     }
     resource
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inert_properties_are_those_listed() {
+        assert!(INERT_PROPERTIES.iter().all(|key| is_inert(key)));
+        assert!(!is_inert("Environment") && !is_inert("Zzz") && !is_inert(""));
+    }
+}
