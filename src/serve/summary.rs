@@ -133,10 +133,10 @@ fn resources_of(report: &Report, severity: Severity) -> (usize, Vec<String>) {
     let mut ids: Vec<String> = Vec::new();
     for d in report.diagnostics.iter().filter(|d| d.severity == severity) {
         count += 1;
-        if let Some(id) = &d.resource {
-            if !ids.contains(id) {
-                ids.push(id.clone());
-            }
+        if let Some(id) = &d.resource
+            && !ids.contains(id)
+        {
+            ids.push(id.clone());
         }
     }
     (count, ids)

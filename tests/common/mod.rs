@@ -200,10 +200,10 @@ pub fn venv_tool(name: &str) -> PathBuf {
 /// calls `cargo`), then the inherited `PATH`.
 pub fn child_path() -> OsString {
     let mut dirs: Vec<PathBuf> = venv_bin().into_iter().collect();
-    if let Some(cargo) = std::env::var_os("CARGO").map(PathBuf::from) {
-        if let Some(dir) = cargo.parent() {
-            dirs.push(dir.to_path_buf());
-        }
+    if let Some(cargo) = std::env::var_os("CARGO").map(PathBuf::from)
+        && let Some(dir) = cargo.parent()
+    {
+        dirs.push(dir.to_path_buf());
     }
     if let Some(path) = std::env::var_os("PATH") {
         dirs.extend(std::env::split_paths(&path));
