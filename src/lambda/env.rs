@@ -2,7 +2,6 @@
 //! value the user set (on the function or, for SAM, in
 //! `Globals.Function.Environment.Variables`), except `DD_LOG_LEVEL`.
 
-use crate::template::lookup;
 use std::borrow::Cow;
 use std::rc::Rc;
 
@@ -14,6 +13,7 @@ use crate::config::Config;
 use crate::report::{Change, Origin, Report};
 
 use crate::secrets::SECRET_VARIABLES;
+use crate::template::lookup;
 
 /// The user's variables map of a properties object, if readable.
 fn variables(props: &Map<String, Value>) -> Option<&Map<String, Value>> {

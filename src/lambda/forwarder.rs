@@ -16,13 +16,13 @@
 pub mod name_expr;
 pub mod subscription;
 
-use crate::template::lookup;
 use serde_json::{Map, Value, json};
 
 use super::function::FUNCTION_TYPES;
 use crate::config::Config;
 use crate::report::{Change, Report};
 use crate::template::intrinsics::ref_target;
+use crate::template::lookup;
 use crate::template::resources::{new_resource, resource_type, resources_mut, unique_logical_id};
 use name_expr::NameExpr;
 use subscription::{

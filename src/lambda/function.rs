@@ -3,7 +3,6 @@
 //! and a private copy of its properties that is written back only when every
 //! pass succeeded (all or nothing, SPEC §12).
 
-use crate::template::lookup;
 use std::rc::Rc;
 
 use serde_json::{Map, Value};
@@ -12,6 +11,7 @@ use crate::StackContext;
 use crate::config::Config;
 use crate::report::{Change, Detail, Report, ResourceReport};
 use crate::template::intrinsics::{is_intrinsic, ref_target};
+use crate::template::lookup;
 
 /// `AWS::Lambda::Function`.
 pub const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";

@@ -2,7 +2,6 @@
 //! handler, which moves to `DD_LAMBDA_HANDLER`. Idempotent: a handler that is
 //! already Datadog's is left with its `DD_LAMBDA_HANDLER`.
 
-use crate::template::lookup;
 use std::borrow::Cow;
 
 use serde_json::Value;
@@ -11,6 +10,7 @@ use super::env;
 use super::function::{FunctionEdit, RuntimeFamily};
 use crate::config::ImageRuntime;
 use crate::report::Change;
+use crate::template::lookup;
 
 /// The Python wrapper.
 pub const PYTHON_HANDLER: &str = "datadog_lambda.handler.handler";

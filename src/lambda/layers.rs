@@ -1,7 +1,6 @@
 //! Datadog layer ARNs (partition, region, runtime, architecture, FIPS) and
 //! their insertion into `Layers`, `Fn::If` aware (SPEC §4, §11).
 
-use crate::template::lookup;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
@@ -11,6 +10,7 @@ use super::function::{Architecture, FunctionEdit, RuntimeFamily};
 use crate::config::Config;
 use crate::report::{Change, Origin};
 use crate::template::intrinsics::{fn_if_branches, fn_if_branches_mut, is_no_value};
+use crate::template::lookup;
 
 /// Lambda's limit of layers per function.
 pub const MAX_LAYERS: usize = 5;

@@ -1,7 +1,6 @@
 //! The resources kept out of the template the passes see: each with what
 //! stands in for it there, and what the answer writes for it.
 
-use crate::template::lookup;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::ops::Range;
@@ -12,6 +11,7 @@ use super::read::{Entries, Field, Key, Received, parse_entries, write_key};
 use super::write::write_value;
 use crate::lambda::function::FUNCTION_TYPES;
 use crate::lambda::{FunctionBodies, InPlace};
+use crate::template::lookup;
 
 /// Resource types some pass reads beyond `Type` (besides functions, which
 /// are read one at a time): read whole. The template the passes see holds

@@ -12,7 +12,8 @@
 //! but for the properties no pass reads, written out as soon as its passes
 //! are done, and replaced in the template by a digest (what later passes
 //! read of it). The answer is then written section by section, each resource
-//! no pass changed as it came.
+//! no pass changed as it came, the values as serde_json writes them
+//! ([`write`], faster on strings).
 //!
 //! Whatever this path cannot vouch for (an event or a fragment of an unusual
 //! shape, duplicate keys, nesting near the limit, a property kept as written
