@@ -4,11 +4,13 @@
 //! event's bytes to the answer's bytes, `floor` is serde_json reading and writing the same
 //! bytes, `read` only reads the file (the baseline both include).
 
+#[path = "../benches/support/sides.rs"]
+mod sides;
+
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use dd_serverless_macro::{MacroEnvironment, answer_to_vec};
-use serde_json::Value;
+use dd_serverless_macro::MacroEnvironment;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,13 +27,10 @@ fn main() -> ExitCode {
     };
     match mode.as_str() {
         "handle" => {
-            let (answer, _) = answer_to_vec(black_box(&bytes), &MacroEnvironment::default());
-            black_box(answer);
+            black_box(sides::handle(&bytes, &MacroEnvironment::default()));
         }
         "floor" => {
-            let value: Value =
-                serde_json::from_slice(black_box(&bytes)).expect("the event is JSON");
-            black_box(serde_json::to_vec(&value).expect("a value serialises"));
+            black_box(sides::floor(&bytes));
         }
         "read" => {
             black_box(&bytes);
