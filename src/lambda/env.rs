@@ -95,23 +95,20 @@ impl<'e> Writer<'e> {
     /// The function's own variables map, created when absent; `None` (and
     /// an error recorded) when `Environment` or `Variables` is an intrinsic.
     fn variables_mut(&mut self) -> Option<&mut Map<String, Value>> {
-        let own = std::mem::replace(&mut self.own, Own::Unreadable);
-        self.own = match own {
-            Own::NoEnvironment(props) => {
-                let env = props
-                    .entry("Environment")
-                    .or_insert_with(|| Value::Object(Map::new()));
-                Own::NoVariables(env.as_object_mut()?)
-            }
-            other => other,
-        };
-        let own = std::mem::replace(&mut self.own, Own::Unreadable);
-        self.own = match own {
+        // The mapping at `key`, created when absent (`Own::find` has ruled
+        // out a value there that is not one).
+        fn mapping<'m>(
+            map: &'m mut Map<String, Value>,
+            key: &str,
+        ) -> Option<&'m mut Map<String, Value>> {
+            lookup::or_insert_with(map, key, || Value::Object(Map::new())).as_object_mut()
+        }
+        self.own = match std::mem::replace(&mut self.own, Own::Unreadable) {
+            Own::NoEnvironment(props) => mapping(props, "Environment")
+                .and_then(|env| mapping(env, "Variables"))
+                .map_or(Own::Unreadable, Own::Variables),
             Own::NoVariables(env) => {
-                let vars = env
-                    .entry("Variables")
-                    .or_insert_with(|| Value::Object(Map::new()));
-                Own::Variables(vars.as_object_mut()?)
+                mapping(env, "Variables").map_or(Own::Unreadable, Own::Variables)
             }
             other => other,
         };

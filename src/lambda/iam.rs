@@ -96,26 +96,6 @@ pub fn grant(
     }
 }
 
-/// The value of `key` in a small object, inserted (at the end, as `entry`
-/// would) when absent; the key is allocated only then.
-fn slot<'m>(map: &'m mut Map<String, Value>, key: &str, default: fn() -> Value) -> &'m mut Value {
-    if map.len() > 8 {
-        if !map.contains_key(key) {
-            map.insert(key.to_string(), default());
-        }
-        return map.get_mut(key).expect("the key is present");
-    }
-    match map.keys().position(|k| k == key) {
-        Some(i) => map.values_mut().nth(i).expect("the key was found"),
-        None => {
-            map.insert(key.to_string(), default());
-            map.values_mut()
-                .next_back()
-                .expect("a value was just inserted")
-        }
-    }
-}
-
 /// Whether a statement (or list of them) already allows the actions on the resource.
 fn allows(statements: &Value, grant: &Grant) -> bool {
     let list = match statements {
@@ -196,12 +176,12 @@ pub fn apply(fragment: &mut Value, grants: &[Grant], report: &mut Report) {
         let Some(props) = resources
             .get_mut(&grant.role)
             .and_then(|r| r.as_object_mut())
-            .map(|r| slot(r, "Properties", || Value::Object(Map::new())))
+            .map(|r| lookup::or_insert_with(r, "Properties", || Value::Object(Map::new())))
             .and_then(Value::as_object_mut)
         else {
             continue;
         };
-        let policies = slot(props, "Policies", || Value::Array(Vec::new()));
+        let policies = lookup::or_insert_with(props, "Policies", || Value::Array(Vec::new()));
         let Value::Array(policies) = policies else {
             report.warn(
                 Some(&grant.role),

@@ -29,6 +29,19 @@ pub fn get_mut<'m>(map: &'m mut Map<String, Value>, key: &str) -> Option<&'m mut
     }
 }
 
+/// The value of `key` in `map`, inserted (at the end) from `default` when
+/// absent: the key is allocated only then.
+pub fn or_insert_with<'m>(
+    map: &'m mut Map<String, Value>,
+    key: &str,
+    default: impl FnOnce() -> Value,
+) -> &'m mut Value {
+    if !has(map, key) {
+        map.insert(key.to_string(), default());
+    }
+    get_mut(map, key).expect("the key is present")
+}
+
 /// Whether `map` has `key`.
 pub fn has(map: &Map<String, Value>, key: &str) -> bool {
     get(map, key).is_some()
@@ -67,6 +80,18 @@ mod tests {
             }
         }
         assert_eq!(field(&json!(["k0"]), "k0"), None);
+        for size in [1, SMALL + 1] {
+            let mut map: Map<String, Value> =
+                (0..size).map(|n| (format!("k{n}"), json!(n))).collect();
+            *or_insert_with(&mut map, "k0", || json!("unused")) = json!("kept in place");
+            *or_insert_with(&mut map, "new", || json!([])) = json!("added");
+            assert_eq!(map.keys().next().map(String::as_str), Some("k0"));
+            assert_eq!(map["k0"], "kept in place");
+            assert_eq!(
+                map.iter().next_back(),
+                Some((&"new".to_string(), &json!("added")))
+            );
+        }
         assert_eq!(field_mut(&mut json!("k0"), "k0"), None);
     }
 }
