@@ -20,19 +20,6 @@ fn variables(props: &Map<String, Value>) -> Option<&Map<String, Value>> {
     lookup::field(lookup::get(props, "Environment")?, "Variables")?.as_object()
 }
 
-/// Whether the user set this variable (on the function or in SAM Globals).
-pub fn user_has(edit: &FunctionEdit, name: &str) -> bool {
-    variables(&edit.props).is_some_and(|v| v.contains_key(name))
-        || variables(&edit.globals).is_some_and(|v| v.contains_key(name))
-}
-
-/// The user's value of a variable, if set.
-pub fn user_value<'e>(edit: &'e FunctionEdit, name: &str) -> Option<&'e Value> {
-    variables(&edit.props)
-        .and_then(|v| v.get(name))
-        .or_else(|| variables(&edit.globals).and_then(|v| v.get(name)))
-}
-
 /// Where the function's own variables are, found once per pass.
 enum Own<'e> {
     /// No `Environment`: it is created (on these properties) with the first
@@ -241,7 +228,8 @@ pub fn source_of(config: &Config, name: &'static str) -> Origin {
     Origin::Parameter(name, config.source(name).cloned())
 }
 
-fn text(b: bool) -> Value {
+/// A boolean as an environment value: `"true"` or `"false"`.
+pub fn text(b: bool) -> Value {
     Value::String(if b { "true" } else { "false" }.to_string())
 }
 
@@ -370,13 +358,13 @@ impl Plan {
 
     /// The variables the parameters call for.
     fn of(c: &Config) -> Plan {
-        let ext = c.extension_enabled();
         let mut plan = Plan::default();
-        plan.fill(c, ext);
+        plan.fill(c);
         plan
     }
 
-    fn fill(&mut self, c: &Config, ext: bool) {
+    fn fill(&mut self, c: &Config) {
+        let ext = c.extension_enabled();
         let optional: [(&'static str, &'static str, &Option<Value>); 4] = [
             ("DD_API_KEY", "apiKey", &c.api_key),
             (

@@ -10,11 +10,6 @@ use crate::report::Change;
 /// The actions X-Ray needs.
 pub const XRAY_ACTIONS: &[&str] = &["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
 
-/// A boolean as environment text.
-fn text(b: bool) -> Value {
-    Value::String(if b { "true" } else { "false" }.to_string())
-}
-
 /// Sets `DD_MERGE_XRAY_TRACES` and, with X-Ray, active tracing and the
 /// role's X-Ray permissions.
 pub fn configure(edit: &mut FunctionEdit, fragment: &Value) {
@@ -24,13 +19,13 @@ pub fn configure(edit: &mut FunctionEdit, fragment: &Value) {
         Some(merge) => env::set(
             edit,
             "DD_MERGE_XRAY_TRACES",
-            text(merge),
+            env::text(merge),
             env::source_of(&edit.config, "enableMergeXrayTraces"),
         ),
         None if dd => env::set(
             edit,
             "DD_MERGE_XRAY_TRACES",
-            text(xray),
+            env::text(xray),
             if xray {
                 "hybrid tracing (X-Ray and dd-trace)"
             } else {
