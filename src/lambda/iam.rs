@@ -9,7 +9,7 @@ use super::function::{FunctionEdit, FunctionKind};
 use crate::report::{Change, Report};
 use crate::template::intrinsics::{get_att, is_intrinsic};
 use crate::template::lookup::{self, field};
-use crate::template::resources::resources_mut;
+use crate::template::resources::{has_resource_of_type, resources_mut};
 
 /// An `Allow` statement to grant to a role in the template.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,20 +38,11 @@ enum RoleLocation {
     Outside,
 }
 
-/// Whether the template has an `AWS::IAM::Role` of this logical id.
-fn is_template_role(fragment: &Value, id: &str) -> bool {
-    field(fragment, "Resources")
-        .and_then(|resources| resources.get(id))
-        .and_then(|resource| field(resource, "Type"))
-        .and_then(Value::as_str)
-        == Some("AWS::IAM::Role")
-}
-
 fn locate_role(edit: &FunctionEdit, fragment: &Value) -> RoleLocation {
     match lookup::get(&edit.props, "Role") {
         None if edit.kind == FunctionKind::Serverless => RoleLocation::SamPolicies,
         Some(role) => match get_att(role) {
-            Some((id, "Arn")) if is_template_role(fragment, id) => {
+            Some((id, "Arn")) if has_resource_of_type(fragment, id, "AWS::IAM::Role") => {
                 RoleLocation::Template(id.to_string())
             }
             _ => RoleLocation::Outside,

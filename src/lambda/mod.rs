@@ -31,8 +31,9 @@ use serde_json::{Map, Value};
 use crate::StackContext;
 use crate::config::{Config, exclusion_reason};
 use crate::report::{Change, Report};
-use crate::template::lookup;
-use crate::template::resources::{ids_of_types, is_cdk, sam_function_globals};
+use crate::template::resources::{
+    ids_of_types, is_cdk, resource_type, resources_mut, sam_function_globals,
+};
 use function::{FUNCTION_TYPES, FunctionKind, SERVERLESS_FUNCTION};
 
 /// Where the instrumentation reads each function from and leaves it: in the
@@ -51,14 +52,14 @@ pub struct InPlace;
 
 impl FunctionBodies for InPlace {
     fn take(&mut self, id: &str, fragment: &mut Value) -> Value {
-        fragment["Resources"]
-            .get_mut(id)
+        resources_mut(fragment)
+            .and_then(|resources| resources.get_mut(id))
             .map(Value::take)
             .unwrap_or_default()
     }
 
     fn put(&mut self, id: &str, resource: Value, fragment: &mut Value) {
-        if let Some(slot) = fragment["Resources"].get_mut(id) {
+        if let Some(slot) = resources_mut(fragment).and_then(|resources| resources.get_mut(id)) {
             *slot = resource;
         }
     }
@@ -100,9 +101,7 @@ pub fn instrument_with(
             if let Some(reason) = exclusion_reason(&id, &resource, config) {
                 report.change(
                     &id,
-                    lookup::field(&resource, "Type")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default(),
+                    resource_type(&resource).unwrap_or_default(),
                     Change::Skipped {
                         reason: reason.to_string(),
                     },
@@ -114,9 +113,7 @@ pub fn instrument_with(
                 Some(Cow::Borrowed(_)) => Rc::clone(&shared),
                 Some(Cow::Owned(own)) => Rc::new(own),
             };
-            let (kind, function_globals) = if lookup::field(&resource, "Type")
-                .and_then(Value::as_str)
-                == Some(SERVERLESS_FUNCTION)
+            let (kind, function_globals) = if resource_type(&resource) == Some(SERVERLESS_FUNCTION)
             {
                 (FunctionKind::Serverless, Rc::clone(&globals))
             } else {

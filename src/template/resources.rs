@@ -4,12 +4,12 @@ use serde_json::{Map, Value};
 
 /// The `Resources` section, if the template has one as an object.
 pub fn resources(fragment: &Value) -> Option<&Map<String, Value>> {
-    fragment.get("Resources")?.as_object()
+    super::lookup::field(fragment, "Resources")?.as_object()
 }
 
 /// The `Resources` section, mutably.
 pub fn resources_mut(fragment: &mut Value) -> Option<&mut Map<String, Value>> {
-    fragment.get_mut("Resources")?.as_object_mut()
+    super::lookup::field_mut(fragment, "Resources")?.as_object_mut()
 }
 
 /// The `Type` of a resource.
