@@ -293,13 +293,8 @@ fn choose(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Arc<
     let config = Rc::clone(&edit.config);
     let memo = &config.derived().layers;
     let built = kind.arn(&config).is_none();
-    // The Extension's name does not depend on the runtime.
-    let runtime = match kind {
-        LayerKind::Extension => "",
-        _ => edit.runtime.as_deref().unwrap_or_default(),
-    };
     let remembered = if built {
-        memo.find(kind, runtime, edit.arch, region)
+        memo.find(kind, memo_runtime(kind, edit), edit.arch, region)
     } else {
         None
     };
@@ -308,11 +303,7 @@ fn choose(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Arc<
         None => {
             let chosen = Arc::new(choose_anew(kind, edit, region)?);
             if built {
-                let runtime = match kind {
-                    LayerKind::Extension => "",
-                    _ => edit.runtime.as_deref().unwrap_or_default(),
-                };
-                memo.keep(kind, runtime, edit.arch, region, &chosen);
+                memo.keep(kind, memo_runtime(kind, edit), edit.arch, region, &chosen);
             }
             chosen
         }
@@ -321,6 +312,15 @@ fn choose(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Arc<
         edit.report.default_used(used.clone());
     }
     Some(chosen)
+}
+
+/// The runtime a remembered layer is chosen for: none for the Extension,
+/// whose name does not depend on it.
+fn memo_runtime(kind: LayerKind, edit: &FunctionEdit) -> &str {
+    match kind {
+        LayerKind::Extension => "",
+        _ => edit.runtime.as_deref().unwrap_or_default(),
+    }
 }
 
 /// [`choose`], building the ARN.
