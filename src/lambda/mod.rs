@@ -20,6 +20,7 @@ pub mod function;
 pub mod handler;
 pub mod iam;
 pub mod layers;
+pub mod published;
 pub mod tags;
 pub mod tracing;
 
