@@ -229,16 +229,26 @@ fn generate() -> String {
          \n\
          //! Datadog's published layers (generated; see the parent module).\n\
          \n\
-         use super::PublishedLayer;\n\
+         use super::{{PublishedLayer, Regions}};\n\
          use crate::lambda::function::Architecture;\n\
          use crate::lambda::layers::LayerKind;\n\
          \n\
          /// The `serverless-plugin-datadog` version of the newest vendored tables.\n\
          pub const PACKAGE_VERSION: &str = \"{current}\";\n\
          \n\
-         /// Every layer of the vendored tables, sorted by key.\n\
-         pub(super) const LAYERS: &[PublishedLayer] = &[\n"
+         /// Every region a vendored table lists (Datadog publishes in no other), sorted.\n\
+         pub(super) const REGIONS: &[&str] = &[\n"
     ));
+    let universe = every_region(&table);
+    for region in &universe {
+        let _ = writeln!(out, "    {region:?},");
+    }
+    out.push_str(
+        "];\n\
+         \n\
+         /// Every layer of the vendored tables, sorted by key.\n\
+         pub(super) const LAYERS: &[PublishedLayer] = &[\n",
+    );
     for layer in &table {
         let arch = if layer.arm {
             "Some(Architecture::Arm64)"
@@ -269,11 +279,22 @@ fn generate() -> String {
             layer.kind, layer.key, layer.runtime, layer.fips, layer.name, layer.package
         );
         for (version, regions) in by_version {
-            let _ = writeln!(out, "            ({version}, &[");
-            for region in regions {
-                let _ = writeln!(out, "                {region:?},");
+            let others: Vec<&str> = universe
+                .iter()
+                .map(String::as_str)
+                .filter(|region| !regions.contains(region))
+                .collect();
+            let (form, listed) = if others.len() < regions.len() {
+                ("AllBut", others)
+            } else {
+                ("Only", regions)
+            };
+            let _ = write!(out, "            ({version}, Regions::{form}(&[");
+            for (i, region) in listed.iter().enumerate() {
+                let sep = if i == 0 { "" } else { ", " };
+                let _ = write!(out, "{sep}{region:?}");
             }
-            out.push_str("            ]),\n");
+            out.push_str("])),\n");
         }
         out.push_str("        ],\n    },\n");
     }
@@ -299,16 +320,12 @@ fn table_is_generated_from_the_vendored_files() {
     );
 }
 
-/// Every region a vendored file names, China's, and one that does not exist yet.
+/// Every region a vendored file names.
 fn every_region(table: &[Vendored]) -> BTreeSet<String> {
-    let mut regions: BTreeSet<String> = table
+    table
         .iter()
         .flat_map(|v| v.versions.keys().cloned())
-        .collect();
-    for other in ["cn-north-1", "cn-northwest-1", "xx-future-1"] {
-        regions.insert(other.to_string());
-    }
-    regions
+        .collect()
 }
 
 /// The API's layer for a vendored key, looked up the way the layer pass does.
@@ -360,7 +377,11 @@ fn every_answer_is_a_vendored_arn() {
 #[test]
 fn every_vendored_layer_is_answered() {
     let table = vendored();
-    let regions = every_region(&table);
+    let mut regions = every_region(&table);
+    // China's regions, and one that does not exist yet.
+    for other in ["cn-north-1", "cn-northwest-1", "xx-future-1"] {
+        regions.insert(other.to_string());
+    }
     for v in &table {
         let archs: &[Architecture] = match (v.arm, family_has_arm(&table, v.kind)) {
             (true, _) => &[Architecture::Arm64],

@@ -47,9 +47,30 @@ pub struct PublishedLayer {
     /// The `serverless-plugin-datadog` version its figures come from: the
     /// newest package that lists it.
     package: &'static str,
-    /// Its versions and the regions where that version is the newest, each
-    /// list sorted.
-    regions: &'static [(u64, &'static [&'static str])],
+    /// Its versions, each with the regions where it is the newest.
+    regions: &'static [(u64, Regions)],
+}
+
+/// A set of regions, written the shorter way: the regions listed, or every
+/// region of [`table::REGIONS`] but those listed. Lists are sorted.
+#[derive(Debug)]
+enum Regions {
+    /// These regions.
+    Only(&'static [&'static str]),
+    /// Every region Datadog publishes in, but these.
+    AllBut(&'static [&'static str]),
+}
+
+impl Regions {
+    fn contains(&self, region: &str) -> bool {
+        match self {
+            Regions::Only(listed) => listed.binary_search(&region).is_ok(),
+            Regions::AllBut(listed) => {
+                table::REGIONS.binary_search(&region).is_ok()
+                    && listed.binary_search(&region).is_err()
+            }
+        }
+    }
 }
 
 impl PublishedLayer {
@@ -84,7 +105,7 @@ impl PublishedLayer {
     pub fn version_in(&self, region: &str) -> Option<u64> {
         self.regions
             .iter()
-            .find(|(_, regions)| regions.binary_search(&region).is_ok())
+            .find(|(_, regions)| regions.contains(region))
             .map(|(version, _)| *version)
     }
 
@@ -105,11 +126,11 @@ impl PublishedLayer {
     }
 
     /// Every region it is published in, with its newest version there,
-    /// ordered by version then region.
+    /// in region order.
     pub fn regions(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
-        self.regions
+        table::REGIONS
             .iter()
-            .flat_map(|(version, regions)| regions.iter().map(move |region| (*region, *version)))
+            .filter_map(|region| Some((*region, self.version_in(region)?)))
     }
 
     /// Whether this layer is the one for `runtime` (its table key, see
@@ -216,48 +237,78 @@ mod tests {
     use super::*;
     use Architecture::*;
 
-    /// The first table of issue 19, row by row: what Datadog publishes.
+    /// The first table of issue 19, row by row: the last version of each
+    /// retired runtime, its layer names (x86_64, arm64) and the package
+    /// version the figure comes from.
     #[test]
-    fn retired_python_runtimes_keep_their_last_version() {
-        for (runtime, name, last) in [
-            ("python3.7", "Datadog-Python37", 85),
-            ("python3.6", "Datadog-Python36", 60),
-            ("python2.7", "Datadog-Python27", 49),
-        ] {
-            let layer = library(runtime, X86_64).unwrap();
-            assert_eq!(layer.name(), name);
-            assert_eq!(layer.last_version(), Some(last), "{runtime}");
-            assert_eq!(layer.version_in("us-east-1"), Some(last), "{runtime}");
-            assert!(library(runtime, Arm64).is_none(), "{runtime} on arm64");
-        }
-    }
-
-    #[test]
-    fn retired_node_runtimes_keep_their_last_version() {
-        for (runtime, name, last) in [
-            ("nodejs16.x", "Datadog-Node16-x", 120),
-            ("nodejs14.x", "Datadog-Node14-x", 105),
-            ("nodejs12.x", "Datadog-Node12-x", 88),
-            ("nodejs10.x", "Datadog-Node10-x", 59),
-            ("nodejs8.10", "Datadog-Node8-10", 18),
-        ] {
-            for arch in [X86_64, Arm64] {
-                let layer = library(runtime, arch).unwrap();
-                assert_eq!(layer.name(), name);
+    fn retired_runtimes_keep_their_last_version() {
+        let rows = [
+            ("python3.7", "Datadog-Python37", None, 85, PACKAGE_VERSION),
+            ("python3.6", "Datadog-Python36", None, 60, "5.25.0"),
+            ("python2.7", "Datadog-Python27", None, 49, "4.1.2"),
+            (
+                "nodejs16.x",
+                "Datadog-Node16-x",
+                Some("Datadog-Node16-x"),
+                120,
+                PACKAGE_VERSION,
+            ),
+            (
+                "nodejs14.x",
+                "Datadog-Node14-x",
+                Some("Datadog-Node14-x"),
+                105,
+                "5.57.1",
+            ),
+            (
+                "nodejs12.x",
+                "Datadog-Node12-x",
+                Some("Datadog-Node12-x"),
+                88,
+                "5.57.1",
+            ),
+            (
+                "nodejs10.x",
+                "Datadog-Node10-x",
+                Some("Datadog-Node10-x"),
+                59,
+                "4.1.2",
+            ),
+            (
+                "nodejs8.10",
+                "Datadog-Node8-10",
+                Some("Datadog-Node8-10"),
+                18,
+                "2.6.2",
+            ),
+            (
+                "ruby2.7",
+                "Datadog-Ruby2-7",
+                Some("Datadog-Ruby2-7-ARM"),
+                22,
+                "5.57.1",
+            ),
+        ];
+        for (runtime, x86_name, arm_name, last, package) in rows {
+            let x86 = library(runtime, X86_64).unwrap();
+            let arm = library(runtime, Arm64);
+            assert_eq!(x86.name(), x86_name);
+            assert_eq!(
+                arm.map(PublishedLayer::name),
+                arm_name,
+                "{runtime} on arm64"
+            );
+            for layer in std::iter::once(x86).chain(arm) {
                 assert_eq!(layer.last_version(), Some(last), "{runtime}");
                 assert_eq!(layer.version_in("us-east-1"), Some(last), "{runtime}");
+                assert_eq!(layer.package(), package, "{runtime}");
             }
         }
-    }
-
-    #[test]
-    fn ruby_2_7_has_its_layers() {
-        for (arch, name) in [(X86_64, "Datadog-Ruby2-7"), (Arm64, "Datadog-Ruby2-7-ARM")] {
-            let layer = library("ruby2.7", arch).unwrap();
-            assert_eq!(layer.name(), name);
-            assert_eq!(layer.last_version(), Some(22));
-            assert_eq!(layer.kind(), LayerKind::Ruby);
-        }
+        assert_eq!(library("ruby2.7", X86_64).unwrap().kind(), LayerKind::Ruby);
+        assert_eq!(
+            library("nodejs8.10", X86_64).unwrap().kind(),
+            LayerKind::Node
+        );
     }
 
     #[test]
