@@ -5,7 +5,9 @@
 //!
 //! This file is also the generator: with `REGENERATE_PUBLISHED_LAYERS=1`,
 //! `cargo test --test published_layers` writes the table instead of
-//! comparing it (`scripts/refresh-layers` does this after vendoring).
+//! comparing it (`scripts/refresh-layers` does this after vendoring). It
+//! links the crate, so a change to the table's shape starts from a
+//! `table.rs` that compiles (an empty `LAYERS` will do).
 //!
 //! How the table is derived: each key of `layers.json` (`python3.12-arm`,
 //! `extension-fips`, ...) comes from the newest vendored package that lists

@@ -41,8 +41,8 @@ pub struct PublishedLayer {
     /// Its newest version in any region.
     newest: u64,
     /// Whether Datadog stopped building it: its newest version is below its
-    /// family's newest (python3.7 at 85 while Python is at 127), or only an
-    /// older package lists it.
+    /// family's newest (python3.7 at 85 while Python is at 127; so are the
+    /// runtimes only older packages list).
     retired: bool,
     /// The `serverless-plugin-datadog` version its figures come from: the
     /// newest package that lists it.
@@ -100,8 +100,8 @@ impl PublishedLayer {
     }
 
     /// Its newest version in `region`, or `None` when Datadog does not
-    /// publish it there (every region of China, regions newer than the
-    /// layer, a runtime retired before the region opened).
+    /// publish it there (China; regions newer than the layer, or than a
+    /// retired runtime; regions Datadog no longer lists, as `me-south-1`).
     pub fn version_in(&self, region: &str) -> Option<u64> {
         self.regions
             .iter()
