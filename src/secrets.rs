@@ -14,21 +14,26 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use crate::MacroRequest;
-use crate::config::{self, MacroEnvironment};
+use crate::config::{MacroEnvironment, PARAMS, ParamSpec};
 
 /// What a secret is replaced with.
 pub const MASK: &str = "****";
 
-/// The macro parameters whose values are secrets.
-pub const SECRET_PARAMS: &[&str] = &["apiKey", "apiKMSKey"];
+/// The parameters whose values are secrets (declared `.secret()`).
+fn secret_params() -> impl Iterator<Item = &'static ParamSpec> {
+    PARAMS.iter().filter(|spec| spec.secret)
+}
 
-/// The environment variables whose values are secrets.
-pub const SECRET_VARIABLES: &[&str] = &["DD_API_KEY", "DD_KMS_API_KEY"];
+/// Whether a parameter's value is a secret.
+pub fn is_secret_param(name: &str) -> bool {
+    secret_params().any(|spec| spec.name == name)
+}
 
-/// Whether an environment variable holds a secret, so that its value is
-/// never shown (whatever a report entry carries).
+/// Whether an environment variable holds a secret (the variable a secret
+/// parameter is), so that its value is never shown (whatever a report
+/// entry carries).
 pub fn is_secret_variable(name: &str) -> bool {
-    SECRET_VARIABLES.contains(&name)
+    secret_params().any(|spec| spec.sets == Some(name) || spec.macro_env == Some(name))
 }
 
 /// The secret values of one dry run, longest first.
@@ -46,17 +51,7 @@ impl Secrets {
         environment: &MacroEnvironment,
         templates: &[&Value],
     ) -> Secrets {
-        let mut secrets = Secrets::default();
-        for name in SECRET_PARAMS {
-            if let Some(value) = request.params.get(*name) {
-                secrets.add_value(value);
-            }
-            if let Some(var) = config::spec(name).and_then(|s| s.macro_env)
-                && let Some(value) = environment.get(var)
-            {
-                secrets.add(value);
-            }
-        }
+        let mut secrets = Secrets::given(|name| request.params.get(name), environment);
         for template in templates {
             secrets.add_from_template(template);
         }
@@ -78,14 +73,21 @@ impl Secrets {
     /// and the macro's environment. The macro's log adds the template's own
     /// with [`Secrets::add_from_template`] when it needs them.
     pub fn of_params(params: Option<&Value>, environment: &MacroEnvironment) -> Secrets {
+        Secrets::given(|name| params?.get(name), environment)
+    }
+
+    /// The secrets among parameters (`param` gives a parameter's value by
+    /// name) and the macro's environment.
+    fn given<'v>(
+        param: impl Fn(&str) -> Option<&'v Value>,
+        environment: &MacroEnvironment,
+    ) -> Secrets {
         let mut secrets = Secrets::default();
-        for name in SECRET_PARAMS {
-            if let Some(value) = params.and_then(|p| p.get(*name)) {
+        for spec in secret_params() {
+            if let Some(value) = param(spec.name) {
                 secrets.add_value(value);
             }
-            if let Some(var) = config::spec(name).and_then(|s| s.macro_env)
-                && let Some(value) = environment.get(var)
-            {
+            if let Some(value) = spec.macro_env.and_then(|var| environment.get(var)) {
                 secrets.add(value);
             }
         }
@@ -106,7 +108,7 @@ impl Secrets {
         match value {
             Value::Object(map) => {
                 for (key, v) in map {
-                    if SECRET_PARAMS.contains(&key.as_str()) || is_secret_variable(key) {
+                    if is_secret_param(key) || is_secret_variable(key) {
                         self.add_value(v);
                     }
                     self.add_from_template(v);

@@ -9,10 +9,10 @@ use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use super::function::{FunctionEdit, RuntimeFamily, record};
-use crate::config::Config;
+use crate::config::{Config, Param};
 use crate::report::{Change, Origin, Report};
 
-use crate::secrets::SECRET_VARIABLES;
+use crate::secrets::is_secret_variable;
 use crate::template::lookup;
 
 /// The user's variables map of a properties object, if readable.
@@ -126,7 +126,7 @@ impl<'e> Writer<'e> {
         let globals = self.globals;
         let recorded = self.report.wants_change(self.id);
         // Shown in the report (a copy) only when the report keeps it.
-        let wanted = recorded && !SECRET_VARIABLES.contains(&name);
+        let wanted = recorded && !is_secret_variable(name);
         let in_globals = || globals.is_some_and(|g| g.contains_key(name));
         let shown = match &mut self.own {
             // The usual case: one lookup finds the variable absent and adds it.
@@ -224,8 +224,8 @@ pub fn set_new(
 }
 
 /// `NAME (where it came from)`, for the report.
-pub fn source_of(config: &Config, name: &'static str) -> Origin {
-    Origin::Parameter(name, config.source(name).cloned())
+pub fn source_of(config: &Config, param: Param) -> Origin {
+    Origin::Parameter(param.name(), config.source(param).cloned())
 }
 
 /// A boolean as an environment value: `"true"` or `"false"`.
@@ -291,26 +291,9 @@ fn dd_tags(config: &Config) -> Option<Value> {
     }
 }
 
-/// Sets a boolean variable from its parameter, or `false` (saying why) when
-/// the extension does that job itself.
-fn set_unless_extension(
-    plan: &mut Plan,
-    config: &Config,
-    name: &'static str,
-    param: &'static str,
-    value: bool,
-    why: &'static str,
-) {
-    let (value, source) = if config.extension_enabled() {
-        (false, Origin::from(why))
-    } else {
-        (value, source_of(config, param))
-    };
-    plan.set(name, text(value), source);
-}
-
-/// Writes every Datadog variable the parameters call for.
-pub fn set_variables(edit: &mut FunctionEdit) {
+/// Writes every Datadog variable the parameters call for; `plan` holds
+/// them once worked out for the function's configuration.
+pub fn set_variables(edit: &mut FunctionEdit, plan: &mut Option<Plan>) {
     let c = Rc::clone(&edit.config);
     if edit.family == RuntimeFamily::Node
         && c.api_key_secret_arn.is_some()
@@ -324,7 +307,7 @@ pub fn set_variables(edit: &mut FunctionEdit) {
         ));
         return;
     }
-    let plan = c.derived().env.get_or_init(|| Plan::of(&c));
+    let plan = plan.get_or_insert_with(|| Plan::of(&c));
     let mut w = Writer::new(edit);
     for step in &plan.steps {
         match step {
@@ -345,7 +328,7 @@ enum Step {
 
 /// The variables [`set_variables`] writes, in order, with their values and
 /// sources: they depend on the configuration alone, so they are worked out
-/// once per configuration (kept in [`Config::derived`]).
+/// once per configuration (kept in [`super::memo::Memo`]).
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     steps: Vec<Step>,
@@ -363,144 +346,57 @@ impl Plan {
         plan
     }
 
+    /// In table order, each parameter's plain copy (declared with `.sets`
+    /// in `config/params.rs`) or the rule below that writes its variable;
+    /// then the copies of the switches without a default (set only when
+    /// given); then the two variables of the last rules.
     fn fill(&mut self, c: &Config) {
-        let ext = c.extension_enabled();
-        let optional: [(&'static str, &'static str, &Option<Value>); 4] = [
-            ("DD_API_KEY", "apiKey", &c.api_key),
-            (
-                "DD_API_KEY_SECRET_ARN",
-                "apiKeySecretArn",
-                &c.api_key_secret_arn,
-            ),
-            ("DD_API_KEY_SSM_ARN", "apiKeySsmArn", &c.api_key_ssm_arn),
-            ("DD_KMS_API_KEY", "apiKMSKey", &c.api_kms_key),
-        ];
-        for (var, param, value) in optional {
-            if let Some(v) = value {
-                self.set(var, v.clone(), source_of(c, param));
+        for &param in Param::ALL {
+            match param {
+                Param::log_level => {
+                    if let Some(level) = &c.log_level {
+                        let source = source_of(c, param);
+                        self.steps
+                            .push(Step::Force("DD_LOG_LEVEL", level.clone(), source));
+                    }
+                }
+                Param::flush_metrics_to_logs => self.unless_extension(
+                    c,
+                    "DD_FLUSH_TO_LOG",
+                    param,
+                    "forced false: the extension sends metrics",
+                ),
+                Param::version => {
+                    if let Some(version) = c.version.as_ref().filter(|_| c.extension_enabled()) {
+                        self.set("DD_VERSION", version.clone(), source_of(c, param));
+                    }
+                }
+                Param::tags => {
+                    if let Some(tags) = dd_tags(c) {
+                        let source = match c.git_data {
+                            Some(_) => Origin::from(format!(
+                                "{} + {}",
+                                source_of(c, param),
+                                source_of(c, Param::git_data)
+                            )),
+                            None => source_of(c, param),
+                        };
+                        self.set("DD_TAGS", tags, source);
+                    }
+                }
+                _ if !param.is_optional_switch() => self.copy(c, param),
+                _ => {}
             }
         }
-        self.set(
-            "DD_SITE",
-            Value::String(c.site.clone()),
-            source_of(c, "site"),
-        );
-        if let Some(level) = &c.log_level {
-            self.steps.push(Step::Force(
-                "DD_LOG_LEVEL",
-                level.clone(),
-                source_of(c, "logLevel"),
-            ));
-        }
-        set_unless_extension(
-            self,
-            c,
-            "DD_FLUSH_TO_LOG",
-            "flushMetricsToLogs",
-            c.flush_metrics_to_logs,
-            "forced false: the extension sends metrics",
-        );
-        let always: [(&'static str, &'static str, bool); 4] = [
-            (
-                "DD_ENHANCED_METRICS",
-                "enableEnhancedMetrics",
-                c.enable_enhanced_metrics,
-            ),
-            ("DD_TRACE_ENABLED", "enableDDTracing", c.enable_dd_tracing),
-            (
-                "DD_SERVERLESS_LOGS_ENABLED",
-                "enableDDLogs",
-                c.enable_dd_logs,
-            ),
-            (
-                "DD_CAPTURE_LAMBDA_PAYLOAD",
-                "captureLambdaPayload",
-                c.capture_lambda_payload,
-            ),
-        ];
-        for (var, param, value) in always {
-            self.set(var, text(value), source_of(c, param));
-        }
-        let mut texts: Vec<(&'static str, &'static str, Option<Value>)> = vec![
-            ("DD_SERVICE", "service", c.service.clone()),
-            ("DD_ENV", "env", c.env.clone()),
-            (
-                "DD_VERSION",
-                "version",
-                if ext { c.version.clone() } else { None },
-            ),
-            ("DD_TAGS", "tags", dd_tags(c)),
-            (
-                "DD_MIN_COLD_START_DURATION",
-                "minColdStartTraceDuration",
-                c.min_cold_start_trace_duration.clone(),
-            ),
-            (
-                "DD_COLD_START_TRACE_SKIP_LIB",
-                "coldStartTraceSkipLibs",
-                c.cold_start_trace_skip_libs.clone(),
-            ),
-            (
-                "DD_APM_FLUSH_DEADLINE_MILLISECONDS",
-                "apmFlushDeadline",
-                c.apm_flush_deadline.clone(),
-            ),
-            ("DD_LLMOBS_ML_APP", "llmObsMlApp", c.llm_obs_ml_app.clone()),
-        ];
-        let flags: [(&'static str, &'static str, Option<bool>); 7] = [
-            (
-                "DD_COLD_START_TRACING",
-                "enableColdStartTracing",
-                c.enable_cold_start_tracing,
-            ),
-            (
-                "DD_PROFILING_ENABLED",
-                "enableProfiling",
-                c.enable_profiling,
-            ),
-            (
-                "DD_ENCODE_AUTHORIZER_CONTEXT",
-                "encodeAuthorizerContext",
-                c.encode_authorizer_context,
-            ),
-            (
-                "DD_DECODE_AUTHORIZER_CONTEXT",
-                "decodeAuthorizerContext",
-                c.decode_authorizer_context,
-            ),
-            ("DD_LLMOBS_ENABLED", "llmObsEnabled", c.llm_obs_enabled),
-            (
-                "DD_LLMOBS_AGENTLESS_ENABLED",
-                "llmObsAgentlessEnabled",
-                c.llm_obs_agentless_enabled,
-            ),
-            ("DD_LAMBDA_FIPS_MODE", "lambdaFips", c.lambda_fips),
-        ];
-        texts.extend(
-            flags
-                .into_iter()
-                .map(|(var, param, v)| (var, param, v.map(text))),
-        );
-        for (var, param, value) in texts {
-            if let Some(v) = value {
-                let source = if var == "DD_TAGS" && c.git_data.is_some() {
-                    Origin::from(format!(
-                        "{} + {}",
-                        source_of(c, "tags"),
-                        source_of(c, "gitData")
-                    ))
-                } else {
-                    source_of(c, param)
-                };
-                self.set(var, v, source);
+        for &param in Param::ALL {
+            if param.is_optional_switch() {
+                self.copy(c, param);
             }
         }
-        set_unless_extension(
-            self,
+        self.unless_extension(
             c,
             "DD_LOGS_INJECTION",
-            "injectLogContext",
-            c.inject_log_context,
+            Param::inject_log_context,
             "forced false: the extension injects the log context",
         );
         if c.capture_cloud_service_payload {
@@ -508,13 +404,37 @@ impl Plan {
                 "DD_TRACE_CLOUD_REQUEST_PAYLOAD_TAGGING",
                 "DD_TRACE_CLOUD_RESPONSE_PAYLOAD_TAGGING",
             ] {
-                self.set(
-                    var,
-                    Value::String("all".into()),
-                    source_of(c, "captureCloudServicePayload"),
-                );
+                let source = source_of(c, Param::capture_cloud_service_payload);
+                self.set(var, Value::String("all".into()), source);
             }
         }
+    }
+
+    /// The variable `param` declares it is copied to, when it has a value.
+    fn copy(&mut self, c: &Config, param: Param) {
+        if let Some(name) = param.spec().sets
+            && let Some(value) = c.value(param)
+        {
+            self.set(name, as_env_value(&value), source_of(c, param));
+        }
+    }
+
+    /// Sets a boolean variable from its parameter, or `false` (saying why)
+    /// when the extension does that job itself.
+    fn unless_extension(
+        &mut self,
+        c: &Config,
+        name: &'static str,
+        param: Param,
+        why: &'static str,
+    ) {
+        let (value, source) = if c.extension_enabled() {
+            (false, Origin::from(why))
+        } else {
+            let value = c.value(param).and_then(|v| v.as_bool()).unwrap_or_default();
+            (value, source_of(c, param))
+        };
+        self.set(name, text(value), source);
     }
 }
 

@@ -2,12 +2,11 @@
 //! their insertion into `Layers`, `Fn::If` aware (SPEC §4, §11).
 
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
 use super::function::{Architecture, FunctionEdit, RuntimeFamily};
-use crate::config::Config;
+use crate::config::{Config, Param};
 use crate::report::{Change, Origin};
 use crate::template::intrinsics::{fn_if_branches, fn_if_branches_mut, is_no_value};
 use crate::template::lookup;
@@ -34,52 +33,52 @@ pub enum LayerKind {
 
 /// Per layer: the version parameter, the ARN parameter, the bundled default
 /// version (SPEC §11: "defaults at the time of writing"), and its name in messages.
-const LAYER_TABLE: &[(LayerKind, &str, &str, u64, &str)] = &[
+const LAYER_TABLE: &[(LayerKind, Param, Param, u64, &str)] = &[
     (
         LayerKind::Python,
-        "pythonLayerVersion",
-        "pythonLayerArn",
+        Param::python_layer_version,
+        Param::python_layer_arn,
         127,
         "Python Lambda Library",
     ),
     (
         LayerKind::Node,
-        "nodeLayerVersion",
-        "nodeLayerArn",
+        Param::node_layer_version,
+        Param::node_layer_arn,
         142,
         "Node.js Lambda Library",
     ),
     (
         LayerKind::Java,
-        "javaLayerVersion",
-        "javaLayerArn",
+        Param::java_layer_version,
+        Param::java_layer_arn,
         27,
         "Java Lambda Library",
     ),
     (
         LayerKind::Dotnet,
-        "dotnetLayerVersion",
-        "dotnetLayerArn",
+        Param::dotnet_layer_version,
+        Param::dotnet_layer_arn,
         25,
         ".NET Lambda Library",
     ),
     (
         LayerKind::Ruby,
-        "rubyLayerVersion",
-        "rubyLayerArn",
+        Param::ruby_layer_version,
+        Param::ruby_layer_arn,
         30,
         "Ruby Lambda Library",
     ),
     (
         LayerKind::Extension,
-        "extensionLayerVersion",
-        "extensionLayerArn",
+        Param::extension_layer_version,
+        Param::extension_layer_arn,
         99,
         "Datadog Extension",
     ),
 ];
 
-fn table_row(kind: LayerKind) -> (&'static str, &'static str, u64, &'static str) {
+fn table_row(kind: LayerKind) -> (Param, Param, u64, &'static str) {
     let row = LAYER_TABLE
         .iter()
         .find(|r| r.0 == kind)
@@ -233,77 +232,40 @@ struct Chosen {
     default_used: Option<String>,
 }
 
-/// The layers already chosen with one configuration, per layer, runtime,
-/// architecture and region: functions alike get the same ARN without
-/// building it again (kept in [`Config::derived`]).
+/// The layers already chosen with one configuration during one transform,
+/// per layer, runtime and architecture: functions alike get the same ARN
+/// without building it again (kept in [`super::memo::Memo`]; the region is
+/// the transform's).
 #[derive(Debug, Default)]
 pub struct LayerMemo {
-    entries: Mutex<Vec<MemoEntry>>,
-}
-
-#[derive(Debug)]
-struct MemoEntry {
-    kind: LayerKind,
-    runtime: String,
-    arch: Architecture,
-    region: String,
-    chosen: Arc<Chosen>,
-}
-
-impl LayerMemo {
-    fn find(
-        &self,
-        kind: LayerKind,
-        runtime: &str,
-        arch: Architecture,
-        region: &str,
-    ) -> Option<Arc<Chosen>> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .iter()
-            .find(|e| {
-                e.kind == kind && e.arch == arch && e.runtime == runtime && e.region == region
-            })
-            .map(|e| Arc::clone(&e.chosen))
-    }
-
-    fn keep(
-        &self,
-        kind: LayerKind,
-        runtime: &str,
-        arch: Architecture,
-        region: &str,
-        chosen: &Arc<Chosen>,
-    ) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.push(MemoEntry {
-            kind,
-            runtime: runtime.to_string(),
-            arch,
-            region: region.to_string(),
-            chosen: Arc::clone(chosen),
-        });
-    }
+    entries: Vec<(LayerKind, String, Architecture, Rc<Chosen>)>,
 }
 
 /// Picks the ARN of one layer for a function, or records why it cannot;
-/// a layer built from versions is built once per configuration, runtime,
-/// architecture and region.
-fn choose(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Arc<Chosen>> {
-    let config = Rc::clone(&edit.config);
-    let memo = &config.derived().layers;
-    let built = kind.arn(&config).is_none();
-    let remembered = if built {
-        memo.find(kind, memo_runtime(kind, edit), edit.arch, region)
-    } else {
-        None
-    };
+/// a layer built from versions is built once per configuration, runtime
+/// and architecture.
+fn choose(
+    kind: LayerKind,
+    edit: &mut FunctionEdit,
+    region: &str,
+    memo: &mut LayerMemo,
+) -> Option<Rc<Chosen>> {
+    let built = kind.arn(&edit.config).is_none();
+    let runtime = memo_runtime(kind, edit);
+    let remembered = memo
+        .entries
+        .iter()
+        .filter(|_| built)
+        .find(|(k, r, a, _)| *k == kind && *a == edit.arch && r == runtime)
+        .map(|(.., chosen)| Rc::clone(chosen));
     let chosen = match remembered {
         Some(chosen) => chosen,
         None => {
-            let chosen = Arc::new(choose_anew(kind, edit, region)?);
+            let chosen = Rc::new(choose_anew(kind, edit, region)?);
             if built {
-                memo.keep(kind, memo_runtime(kind, edit), edit.arch, region, &chosen);
+                let runtime = memo_runtime(kind, edit).to_string();
+                memo.entries
+                    .push((kind, runtime, edit.arch, Rc::clone(&chosen)));
             }
             chosen
         }
@@ -331,7 +293,7 @@ fn choose_anew(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option
         return Some(Chosen {
             arn: arn.clone(),
             name: None,
-            source: Origin::LayerParameter(arn_param, config.source(arn_param).cloned()),
+            source: Origin::LayerParameter(arn_param.name(), config.source(arn_param).cloned()),
             bundled_default: false,
             default_used: None,
         });
@@ -352,7 +314,7 @@ fn choose_anew(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option
     let (version, source) = match kind.version(&config) {
         Some(v) => (
             v,
-            Origin::LayerParameter(version_param, config.source(version_param).cloned()),
+            Origin::LayerParameter(version_param.name(), config.source(version_param).cloned()),
         ),
         None if config.use_layers_from_account.is_some() => {
             let family = edit.family.display_name();
@@ -370,7 +332,10 @@ fn choose_anew(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option
             edit.error(message);
             return None;
         }
-        None => (default, Origin::BundledDefault(version_param, default)),
+        None => (
+            default,
+            Origin::BundledDefault(version_param.name(), default),
+        ),
     };
     let fips = config.lambda_fips == Some(true);
     let bundled_default = kind.version(&config).is_none();
@@ -378,7 +343,7 @@ fn choose_anew(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option
     match layer_name(kind, runtime, edit.arch, fips) {
         Ok(name) => {
             let default_used = bundled_default.then(|| {
-                let mut used = joined(&[version_param, "="]);
+                let mut used = joined(&[version_param.name(), "="]);
                 push_number(&mut used, default);
                 used
             });
@@ -402,20 +367,21 @@ fn choose_anew(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option
 
 /// Adds the library layer (with `addLayers`) and the Extension layer (when
 /// enabled) to the function, library first. Errors leave the function to be
-/// discarded by the caller.
-pub fn add_layers(edit: &mut FunctionEdit, region: &str) {
+/// discarded by the caller. `memo` holds the layers chosen so far with
+/// the function's configuration.
+pub fn add_layers(edit: &mut FunctionEdit, region: &str, memo: &mut LayerMemo) {
     if edit.is_image {
         return;
     }
     let mut wanted = Vec::new();
     if edit.config.add_layers
         && let Some(kind) = LayerKind::library_for(edit.family)
-        && let Some(chosen) = choose(kind, edit, region)
+        && let Some(chosen) = choose(kind, edit, region, memo)
     {
         wanted.push(chosen);
     }
     if edit.config.extension_enabled()
-        && let Some(chosen) = choose(LayerKind::Extension, edit, region)
+        && let Some(chosen) = choose(LayerKind::Extension, edit, region, memo)
     {
         wanted.push(chosen);
     }
@@ -451,7 +417,7 @@ pub fn add_layers(edit: &mut FunctionEdit, region: &str) {
 /// lists (recursively), where `{"Ref": "AWS::NoValue"}` counts as no layers.
 fn insert_all(
     layers: &mut Value,
-    wanted: &[Arc<Chosen>],
+    wanted: &[Rc<Chosen>],
     config: &Config,
     inherited: &[Value],
     changes: &mut Vec<Change>,

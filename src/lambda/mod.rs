@@ -20,6 +20,7 @@ pub mod function;
 pub mod handler;
 pub mod iam;
 pub mod layers;
+pub mod memo;
 pub mod published;
 pub mod tags;
 pub mod tracing;
@@ -94,6 +95,7 @@ pub fn instrument_with(
     let no_globals = Rc::new(Map::new());
     let cdk = is_cdk(fragment);
     let shared = Rc::new(config.clone());
+    let mut shared_memo = memo::Memo::default();
     let mut instrumented = Vec::new();
     for id in ids {
         let mut resource = bodies.take(&id, fragment);
@@ -109,10 +111,11 @@ pub fn instrument_with(
                 );
                 break 'function None;
             }
-            let function_config = match config.for_resource(&id, &resource, report) {
+            let mut own_memo = memo::Memo::default();
+            let (function_config, memo) = match config.for_resource(&id, &resource, report) {
                 None => break 'function None,
-                Some(Cow::Borrowed(_)) => Rc::clone(&shared),
-                Some(Cow::Owned(own)) => Rc::new(own),
+                Some(Cow::Borrowed(_)) => (Rc::clone(&shared), &mut shared_memo),
+                Some(Cow::Owned(own)) => (Rc::new(own), &mut own_memo),
             };
             let (kind, function_globals) = if resource_type(&resource) == Some(SERVERLESS_FUNCTION)
             {
@@ -131,9 +134,9 @@ pub fn instrument_with(
             );
             edit.report.detail = report.detail;
             if !edit.report.has_errors() {
-                layers::add_layers(&mut edit, context.region);
+                layers::add_layers(&mut edit, context.region, &mut memo.layers);
                 handler::redirect(&mut edit);
-                env::set_variables(&mut edit);
+                env::set_variables(&mut edit, &mut memo.env);
                 tracing::configure(&mut edit, fragment);
                 tracing::grant_secret_access(&mut edit, fragment);
                 tags::add_tags(&mut edit, cdk);

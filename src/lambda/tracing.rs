@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::function::{FunctionEdit, FunctionKind};
 use super::{env, iam};
+use crate::config::Param;
 use crate::report::Change;
 
 /// The actions X-Ray needs.
@@ -20,7 +21,7 @@ pub fn configure(edit: &mut FunctionEdit, fragment: &Value) {
             edit,
             "DD_MERGE_XRAY_TRACES",
             env::text(merge),
-            env::source_of(&edit.config, "enableMergeXrayTraces"),
+            env::source_of(&edit.config, Param::enable_merge_xray_traces),
         ),
         None if dd => env::set(
             edit,

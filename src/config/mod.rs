@@ -1,0 +1,345 @@
+//! The transform's parameters: where they come from, their types, their
+//! defaults, and the validation rules that involve only parameters (SPEC §2,
+//! §11, §12).
+//!
+//! Each parameter is declared once, in the table of `params.rs`; its
+//! [`Config`] field, its merge with provenance ([`sources`]), its checks
+//! ([`validate`]), the `DD_*` variable it is copied to and its row in the
+//! README ([`docs`]) all follow from that declaration. Everything is read
+//! once, up front, into a typed [`Config`]; no pass reads the environment.
+
+mod declare;
+pub mod docs;
+mod params;
+mod resource;
+pub mod sources;
+mod spec;
+pub mod validate;
+mod values;
+
+use serde_json::{Map, Value};
+
+pub use docs::parameters_markdown;
+pub use params::{API_KEY_PARAMS, Config, PARAMS, Param};
+pub use resource::exclusion_reason;
+pub use sources::{MacroEnvironment, Source, closest_name};
+pub use spec::{Check, Kind, ParamSpec, param};
+pub use validate::SITES;
+pub use values::{ExistingLogGroups, FieldValue, ImageRuntime};
+
+/// The inputs a [`Config`] is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct ConfigInputs<'a> {
+    /// The transform's `params`.
+    pub params: &'a Map<String, Value>,
+    /// The fragment (for `Mappings.Datadog.Parameters`).
+    pub fragment: &'a Value,
+    /// The macro Lambda's environment.
+    pub environment: &'a MacroEnvironment,
+}
+
+/// What a message about a resource's own parameters starts with.
+fn prefix(resource: Option<&str>) -> String {
+    resource
+        .map(|r| format!("Resource {r} (Metadata.Datadog.Parameters): "))
+        .unwrap_or_default()
+}
+
+impl Config {
+    /// Whether a parameter was given (by params, Mappings, environment or
+    /// metadata), as opposed to coming from its default or being absent.
+    pub fn is_given(&self, param: Param) -> bool {
+        matches!(self.source(param), Some(s) if *s != Source::Default)
+    }
+
+    /// Whether the Datadog Extension is added: `addExtension`, or an
+    /// extension layer version or ARN given.
+    pub fn extension_enabled(&self) -> bool {
+        self.add_extension
+            || self.extension_layer_version.is_some()
+            || self.extension_layer_arn.is_some()
+    }
+
+    /// Whether any API key parameter is set.
+    pub fn has_api_key(&self) -> bool {
+        API_KEY_PARAMS.iter().any(|p| self.source(*p).is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Report;
+    use serde_json::json;
+
+    fn build(params: Value, fragment: Value, env: &[(&str, &str)]) -> (Config, Report) {
+        let mut report = Report::default();
+        let environment = MacroEnvironment::from_pairs(env.iter().copied());
+        let config = Config::build(
+            ConfigInputs {
+                params: params.as_object().unwrap(),
+                fragment: &fragment,
+                environment: &environment,
+            },
+            &mut report,
+        );
+        (config, report)
+    }
+
+    fn errors(report: &Report) -> Vec<String> {
+        report.errors().map(|d| d.message.clone()).collect()
+    }
+
+    /// A value of each kind that every check accepts.
+    fn sample(param: Param) -> Value {
+        match (param, param.spec().kind) {
+            (Param::site, _) => json!("datadoghq.eu"),
+            (Param::use_layers_from_account, _) => json!("123456789012"),
+            (Param::image_runtime, _) => json!("python"),
+            (_, Kind::Bool) => json!(true),
+            (_, Kind::Int) => json!(7),
+            (_, Kind::Text) => json!("text"),
+            (_, Kind::Arn) => json!("arn:aws:sns:us-east-1:123456789012:topic"),
+            (_, Kind::IdList | Kind::BoolOrIdList) => json!(["Fn"]),
+        }
+    }
+
+    #[test]
+    fn every_parameter_given_reaches_its_field_with_its_source() {
+        for &param in Param::ALL {
+            let name = param.name();
+            let mut given = Map::new();
+            given.insert(name.to_string(), sample(param));
+            let (c, _) = build(Value::Object(given), json!({}), &[]);
+            assert!(c.value(param).is_some(), "{name} did not reach its field");
+            assert_eq!(c.source(param), Some(&Source::Params), "{name}");
+            let text = match sample(param) {
+                Value::String(text) => text,
+                other => other.to_string(),
+            };
+            let env_default = param
+                .spec()
+                .macro_env
+                .map(|var| build(json!({}), json!({}), &[(var, &text)]).0);
+            if let Some(c) = env_default {
+                assert!(c.is_given(param), "{name} from the macro environment");
+            }
+        }
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let (c, r) = build(json!({}), json!({}), &[]);
+        assert!(errors(&r).is_empty());
+        assert!(c.add_layers && !c.add_extension && c.flush_metrics_to_logs && c.enable_dd_tracing);
+        assert_eq!(c.site, "datadoghq.com");
+        assert_eq!(c.source(Param::site), Some(&Source::Default));
+        assert!(!c.is_given(Param::site));
+    }
+
+    #[test]
+    fn merges_key_by_key_in_priority_order() {
+        let fragment = json!({"Mappings": {"Datadog": {"Parameters": {"site": "datadoghq.eu", "env": "prod", "service": "m"}}}});
+        let (c, r) = build(
+            json!({"service": "p"}),
+            fragment,
+            &[
+                ("DD_ENV", "staging"),
+                ("DD_VERSION", "1.2"),
+                ("HOME", "/root"),
+            ],
+        );
+        assert!(errors(&r).is_empty(), "{:?}", errors(&r));
+        assert_eq!(c.service, Some(json!("p")));
+        assert_eq!(c.env, Some(json!("prod")));
+        assert_eq!(c.site, "datadoghq.eu");
+        assert_eq!(c.version, Some(json!("1.2")));
+        assert_eq!(
+            c.source(Param::version),
+            Some(&Source::MacroEnvironment("DD_VERSION"))
+        );
+        assert_eq!(c.source(Param::env), Some(&Source::Mappings));
+    }
+
+    #[test]
+    fn strings_and_native_values_are_both_accepted() {
+        let (c, r) = build(
+            json!({"addLayers": "false", "pythonLayerVersion": "120", "nodeLayerVersion": 99, "minColdStartTraceDuration": 3}),
+            json!({}),
+            &[],
+        );
+        assert!(errors(&r).is_empty());
+        assert!(!c.add_layers);
+        assert_eq!(c.python_layer_version, Some(120));
+        assert_eq!(c.node_layer_version, Some(99));
+        assert_eq!(c.min_cold_start_trace_duration, Some(json!("3")));
+    }
+
+    #[test]
+    fn macro_environment_booleans_are_the_text_true() {
+        let (c, _) = build(
+            json!({}),
+            json!({}),
+            &[("DD_FLUSH_TO_LOG", "yes"), ("DD_TRACE_ENABLED", "TRUE")],
+        );
+        assert!(!c.flush_metrics_to_logs);
+        assert!(c.enable_dd_tracing);
+    }
+
+    #[test]
+    fn a_template_api_key_replaces_the_site_wide_one() {
+        let (c, r) = build(
+            json!({"apiKMSKey": "AQICAH"}),
+            json!({}),
+            &[("DD_API_KEY", "site-wide")],
+        );
+        assert!(errors(&r).is_empty(), "{:?}", errors(&r));
+        assert_eq!(c.api_kms_key, Some(json!("AQICAH")));
+        assert_eq!(c.api_key, None);
+        let (_, r) = build(
+            json!({"apiKMSKey": "AQICAH", "apiKey": "k"}),
+            json!({}),
+            &[],
+        );
+        assert_eq!(
+            errors(&r).len(),
+            1,
+            "two keys from one source still conflict"
+        );
+    }
+
+    #[test]
+    fn alias_is_accepted() {
+        let (c, r) = build(json!({"coldStartTraceMinDuration": "5"}), json!({}), &[]);
+        assert!(errors(&r).is_empty());
+        assert_eq!(c.min_cold_start_trace_duration, Some(json!("5")));
+    }
+
+    #[test]
+    fn validation_messages() {
+        let cases: &[(Value, &str)] = &[
+            (
+                json!({"pythonLayerVerison": 1}),
+                "unknown parameter `pythonLayerVerison`; did you mean `pythonLayerVersion`?",
+            ),
+            (
+                json!({"apiKey": "k", "apiKeySecretArn": "arn:aws:secretsmanager:us-east-1:1:secret:x"}),
+                "`apiKey` and `apiKeySecretArn` should not be set at the same time",
+            ),
+            (
+                json!({"apiKey": "k", "apiKMSKey": "x", "apiKeySsmArn": "arn:aws:ssm:us-east-1:1:parameter/x"}),
+                "`apiKey`, `apiKMSKey` and `apiKeySsmArn` should not be set at the same time",
+            ),
+            (
+                json!({"site": "datadog.com"}),
+                "parameter `site` is \"datadog.com\", which is not a Datadog site",
+            ),
+            (
+                json!({"extensionLayerVersion": 10, "forwarderArn": "arn:aws:lambda:us-east-1:1:function:f", "apiKey": "k"}),
+                "`extensionLayerVersion` and `forwarderArn` cannot be set at the same time",
+            ),
+            (
+                json!({"extensionLayerVersion": 10}),
+                "the Datadog Extension needs an API key",
+            ),
+            (
+                json!({"addExtension": true, "apiKey": "k", "useLayersFromAccount": "123456789012"}),
+                "`addExtension` is true but no `extensionLayerVersion` was given",
+            ),
+            (
+                json!({"llmObsEnabled": true}),
+                "`llmObsEnabled` is true but `llmObsMlApp` is not set",
+            ),
+            (
+                json!({"llmObsMlApp": "bad app!"}),
+                "parameter `llmObsMlApp` must be 1 to 193 characters",
+            ),
+            (
+                json!({"addLayers": "maybe"}),
+                "parameter `addLayers` must be a boolean (true or false), not the string \"maybe\"",
+            ),
+            (
+                json!({"pythonLayerVersion": "v1"}),
+                "parameter `pythonLayerVersion` must be a whole number",
+            ),
+            (
+                json!({"forwarderArn": "my-forwarder"}),
+                "parameter `forwarderArn` must be an ARN",
+            ),
+            (
+                json!({"exclude": 3}),
+                "parameter `exclude` must be a list of logical ids",
+            ),
+            (
+                json!({"pythonLayerVersion": 1, "pythonLayerArn": "arn:aws:lambda:us-east-1:1:layer:x:1"}),
+                "both `pythonLayerVersion` and `pythonLayerArn` are set",
+            ),
+            (
+                json!({"useLayersFromAccount": "12"}),
+                "parameter `useLayersFromAccount` must be a 12-digit AWS account id",
+            ),
+            (
+                json!({"imageRuntime": "go"}),
+                "parameter `imageRuntime` must be `python` or `node`",
+            ),
+        ];
+        for (params, expected) in cases {
+            let (_, r) = build(params.clone(), json!({}), &[]);
+            let errs = errors(&r);
+            assert!(
+                errs.iter().any(|e| e.contains(expected)),
+                "{params}: expected {expected:?} in {errs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn all_problems_are_reported_together() {
+        let (_, r) = build(
+            json!({"site": "x", "addLayers": 3, "nope": 1}),
+            json!({}),
+            &[],
+        );
+        assert_eq!(errors(&r).len(), 3);
+    }
+
+    #[test]
+    fn fips_with_commercial_site_is_a_warning() {
+        let (_, r) = build(json!({"lambdaFips": true}), json!({}), &[]);
+        assert!(errors(&r).is_empty());
+        assert!(r.warnings().any(|w| w.message.contains("lambdaFips")));
+    }
+
+    #[test]
+    fn overrides_name_the_resource() {
+        let (c, mut r) = build(json!({"service": "a"}), json!({}), &[]);
+        let o = c.with_overrides(
+            "Fn",
+            json!({"service": "b", "sevice": 1}).as_object().unwrap(),
+            &mut r,
+        );
+        assert_eq!(o.service, Some(json!("b")));
+        assert_eq!(
+            o.source(Param::service),
+            Some(&Source::Metadata("Fn".into()))
+        );
+        let errs = errors(&r);
+        assert!(errs[0].starts_with("Resource Fn (Metadata.Datadog.Parameters): unknown parameter `sevice`; did you mean `service`?"), "{errs:?}");
+    }
+
+    #[test]
+    fn a_copy_is_equal_and_an_override_is_not() {
+        let (c, mut r) = build(json!({"service": "a"}), json!({}), &[]);
+        assert_eq!(c.clone(), c);
+        let o = c.with_overrides("Fn", json!({"service": "b"}).as_object().unwrap(), &mut r);
+        assert_ne!(o, c);
+    }
+
+    #[test]
+    fn existing_log_groups_forms() {
+        let (c, _) = build(json!({"existingLogGroups": true}), json!({}), &[]);
+        assert!(c.existing_log_groups.contains("X"));
+        let (c, _) = build(json!({"existingLogGroups": ["A"]}), json!({}), &[]);
+        assert!(c.existing_log_groups.contains("A") && !c.existing_log_groups.contains("B"));
+    }
+}

@@ -1,0 +1,331 @@
+//! What a parameter declaration says ([`ParamSpec`], built with [`param`])
+//! and the JSON types parameters take ([`Kind`]).
+
+use serde_json::Value;
+
+use crate::template::intrinsics::is_intrinsic;
+
+/// The JSON type a parameter takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `true`/`false`, or the strings `"true"`/`"false"`.
+    Bool,
+    /// A non-negative integer, or a string of digits.
+    Int,
+    /// Text (numbers are accepted and written as text); an intrinsic is kept as is.
+    Text,
+    /// An ARN (`arn:...`), or an intrinsic that yields one.
+    Arn,
+    /// A list of logical ids (or one comma-separated string).
+    IdList,
+    /// `true`, `false`, or a list of logical ids.
+    BoolOrIdList,
+}
+
+impl Kind {
+    /// What a value of this kind must be, for error messages.
+    fn expected(self) -> &'static str {
+        match self {
+            Kind::Bool => "a boolean (true or false)",
+            Kind::Int => "a whole number",
+            Kind::Text => "a string",
+            Kind::Arn => "an ARN (arn:...) or an intrinsic function",
+            Kind::IdList => "a list of logical ids",
+            Kind::BoolOrIdList => "true, false or a list of logical ids",
+        }
+    }
+
+    /// Its name in the parameter table.
+    pub fn table_name(self) -> &'static str {
+        match self {
+            Kind::Bool => "bool",
+            Kind::Int => "int",
+            Kind::Text => "string",
+            Kind::Arn => "ARN",
+            Kind::IdList => "list of ids",
+            Kind::BoolOrIdList => "bool or list of ids",
+        }
+    }
+
+    /// A value given for a parameter of this kind, in the one JSON form its
+    /// field reads ([`super::values::FieldValue`]): a boolean, a number, a
+    /// string or intrinsic, a list of strings; or why it cannot be one
+    /// (`must be ..., not ...`).
+    pub fn normalize(self, value: &Value) -> Result<Value, String> {
+        let wrong = || format!("must be {}, not {}.", self.expected(), describe(value));
+        let boolean = |value: &Value| match value {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        };
+        match self {
+            Kind::Bool => boolean(value).map(Value::Bool).ok_or_else(wrong),
+            Kind::Int => match value {
+                Value::Number(n) => n.as_u64().map(Value::from).ok_or_else(wrong),
+                Value::String(s) => s
+                    .trim()
+                    .parse::<u64>()
+                    .map(Value::from)
+                    .map_err(|_| wrong()),
+                _ => Err(wrong()),
+            },
+            Kind::Text => match value {
+                Value::String(_) => Ok(value.clone()),
+                Value::Number(n) => Ok(Value::String(n.to_string())),
+                Value::Bool(b) => Ok(Value::String(b.to_string())),
+                v if is_intrinsic(v) => Ok(v.clone()),
+                _ => Err(wrong()),
+            },
+            Kind::Arn => match value {
+                Value::String(s) if s.starts_with("arn:") && s.split(':').count() >= 6 => {
+                    Ok(value.clone())
+                }
+                v if is_intrinsic(v) => Ok(v.clone()),
+                _ => Err(wrong()),
+            },
+            Kind::IdList => ids(value).ok_or_else(wrong),
+            Kind::BoolOrIdList => boolean(value)
+                .map(Value::Bool)
+                .or_else(|| ids(value))
+                .ok_or_else(wrong),
+        }
+    }
+}
+
+/// A list of ids (as a JSON list of strings) from a list of strings or one
+/// comma-separated string.
+fn ids(value: &Value) -> Option<Value> {
+    let ids: Vec<Value> = match value {
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map(|s| Value::String(s.trim().to_string())))
+            .collect::<Option<_>>()?,
+        Value::String(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| Value::String(s.to_string()))
+            .collect(),
+        _ => return None,
+    };
+    Some(Value::Array(ids))
+}
+
+/// A short description of a value for error messages, never its content
+/// when long (values may be secrets).
+fn describe(value: &Value) -> String {
+    match value {
+        Value::String(s) if s.len() <= 40 => format!("the string \"{s}\""),
+        Value::Number(n) => format!("the number {n}"),
+        Value::Bool(b) => format!("{b}"),
+        other => crate::macro_event::json_type_name(other).to_string(),
+    }
+}
+
+/// A rule a literal value of one parameter must follow beyond its kind: it
+/// returns, when broken, the rest of the sentence `parameter `name` ...`.
+pub type Check = fn(&str) -> Result<(), String>;
+
+/// One parameter's declaration: everything but its [`super::Config`] field's
+/// name and type. Built with [`param`] and the methods below, in
+/// `config/params.rs`.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamSpec {
+    /// The parameter name, as users write it.
+    pub name: &'static str,
+    /// Other names accepted for it (documented by Datadog).
+    pub aliases: &'static [&'static str],
+    /// Its type.
+    pub kind: Kind,
+    /// The default, as text, when there is one.
+    pub default: Option<&'static str>,
+    /// Whether, with no default, the macro uses the layer version bundled
+    /// with it (`lambda::layers`), which the table shows as "bundled".
+    pub bundled_default: bool,
+    /// The macro Lambda's environment variable that supplies a site-wide default.
+    pub macro_env: Option<&'static str>,
+    /// The `DD_*` variable each function gets as a plain copy of the value
+    /// (`lambda::env`); variables written by a rule are not declared here.
+    pub sets: Option<&'static str>,
+    /// Whether its value is a secret, never shown by dry runs (`crate::secrets`).
+    pub secret: bool,
+    /// A rule on its literal values, beyond its kind.
+    pub check: Option<Check>,
+    /// One line saying what it does (the README table): the declaration's doc comment.
+    pub doc: &'static str,
+}
+
+/// The declaration of parameter `name` of type `kind`, with nothing else
+/// set: no default, no variable, no alias.
+pub const fn param(name: &'static str, kind: Kind) -> ParamSpec {
+    ParamSpec {
+        name,
+        aliases: &[],
+        kind,
+        default: None,
+        bundled_default: false,
+        macro_env: None,
+        sets: None,
+        secret: false,
+        check: None,
+        doc: "",
+    }
+}
+
+impl ParamSpec {
+    /// Its default, as text (`"true"`, `"datadoghq.com"`).
+    pub const fn default(self, default: &'static str) -> ParamSpec {
+        ParamSpec {
+            default: Some(default),
+            ..self
+        }
+    }
+
+    /// Without a value, the layer version bundled with the macro is used.
+    pub const fn bundled(self) -> ParamSpec {
+        ParamSpec {
+            bundled_default: true,
+            ..self
+        }
+    }
+
+    /// A site-wide default may be set in the macro Lambda's environment
+    /// variable `variable`.
+    pub const fn macro_env(self, variable: &'static str) -> ParamSpec {
+        ParamSpec {
+            macro_env: Some(variable),
+            ..self
+        }
+    }
+
+    /// Each function gets `variable` set to the value (unless the user set it).
+    pub const fn sets(self, variable: &'static str) -> ParamSpec {
+        ParamSpec {
+            sets: Some(variable),
+            ..self
+        }
+    }
+
+    /// The parameter is the `DD_*` variable `variable`: a site-wide default
+    /// is read from it ([`ParamSpec::macro_env`]), and each function gets it
+    /// ([`ParamSpec::sets`]).
+    pub const fn variable(self, variable: &'static str) -> ParamSpec {
+        self.macro_env(variable).sets(variable)
+    }
+
+    /// Other names accepted for the parameter.
+    pub const fn aliases(self, aliases: &'static [&'static str]) -> ParamSpec {
+        ParamSpec { aliases, ..self }
+    }
+
+    /// Its value is a secret.
+    pub const fn secret(self) -> ParamSpec {
+        ParamSpec {
+            secret: true,
+            ..self
+        }
+    }
+
+    /// Literal values must also pass `check`.
+    pub const fn check(self, check: Check) -> ParamSpec {
+        ParamSpec {
+            check: Some(check),
+            ..self
+        }
+    }
+
+    /// Its one-line doc (the declaration macro passes the doc comment).
+    pub const fn doc(self, doc: &'static str) -> ParamSpec {
+        ParamSpec {
+            doc: doc.trim_ascii(),
+            ..self
+        }
+    }
+
+    /// The default as the JSON value its kind reads.
+    pub fn default_value(&self) -> Option<Value> {
+        let default = self.default?;
+        Some(match self.kind {
+            Kind::Bool | Kind::BoolOrIdList => Value::Bool(default == "true"),
+            _ => Value::String(default.to_string()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn values_are_normalized_to_their_kind() {
+        let table: &[(Kind, Value, Result<Value, &str>)] = &[
+            (Kind::Bool, json!("TRUE"), Ok(json!(true))),
+            (Kind::Bool, json!(false), Ok(json!(false))),
+            (
+                Kind::Bool,
+                json!("maybe"),
+                Err("must be a boolean (true or false), not the string \"maybe\"."),
+            ),
+            (Kind::Int, json!(" 120 "), Ok(json!(120))),
+            (
+                Kind::Int,
+                json!(-1),
+                Err("must be a whole number, not the number -1."),
+            ),
+            (Kind::Text, json!(3), Ok(json!("3"))),
+            (Kind::Text, json!({"Ref": "P"}), Ok(json!({"Ref": "P"}))),
+            (Kind::Text, json!([1]), Err("must be a string, not a list.")),
+            (
+                Kind::Arn,
+                json!("arn:aws:sns:us-east-1:1:t"),
+                Ok(json!("arn:aws:sns:us-east-1:1:t")),
+            ),
+            (
+                Kind::Arn,
+                json!("my-forwarder"),
+                Err(
+                    "must be an ARN (arn:...) or an intrinsic function, not the string \"my-forwarder\".",
+                ),
+            ),
+            (Kind::IdList, json!("A, B,"), Ok(json!(["A", "B"]))),
+            (Kind::IdList, json!([" A "]), Ok(json!(["A"]))),
+            (Kind::BoolOrIdList, json!("true"), Ok(json!(true))),
+            (Kind::BoolOrIdList, json!(["F"]), Ok(json!(["F"]))),
+            (
+                Kind::BoolOrIdList,
+                json!(1),
+                Err("must be true, false or a list of logical ids, not the number 1."),
+            ),
+        ];
+        for (kind, given, expected) in table {
+            assert_eq!(
+                kind.normalize(given),
+                expected.clone().map_err(str::to_string),
+                "{kind:?} {given}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_strings_are_not_quoted_in_messages() {
+        let secret = "x".repeat(41);
+        let why = Kind::Bool.normalize(&json!(secret)).unwrap_err();
+        assert!(!why.contains(&secret), "{why}");
+    }
+
+    #[test]
+    fn builders_fill_the_declaration() {
+        const SPEC: ParamSpec = param("p", Kind::Bool)
+            .default("true")
+            .variable("DD_P")
+            .aliases(&["q"])
+            .doc(" Does p. ");
+        assert_eq!(SPEC.macro_env, Some("DD_P"));
+        assert_eq!(SPEC.sets, Some("DD_P"));
+        assert_eq!(SPEC.doc, "Does p.");
+        assert_eq!(SPEC.default_value(), Some(json!(true)));
+        assert!(!SPEC.secret && SPEC.check.is_none());
+    }
+}

@@ -1,0 +1,192 @@
+//! Validation that involves only parameters (SPEC §2): the checks one
+//! parameter's literal values must pass (declared in the table with
+//! `.check`), and the rules between parameters.
+
+use super::params::{API_KEY_PARAMS, Config, Param};
+use super::prefix;
+use crate::report::Report;
+
+/// The sites Datadog runs.
+pub const SITES: &[&str] = &[
+    "datadoghq.com",
+    "datadoghq.eu",
+    "us3.datadoghq.com",
+    "us5.datadoghq.com",
+    "ap1.datadoghq.com",
+    "ap2.datadoghq.com",
+    "uk1.datadoghq.com",
+    "ddog-gov.com",
+    "us2.ddog-gov.com",
+];
+
+/// `site`: one of Datadog's [`SITES`].
+pub(super) fn site(site: &str) -> Result<(), String> {
+    if SITES.iter().any(|s| s.eq_ignore_ascii_case(site)) {
+        return Ok(());
+    }
+    Err(format!(
+        "is \"{site}\", which is not a Datadog site; use one of: {}.",
+        SITES.join(", ")
+    ))
+}
+
+/// `useLayersFromAccount`: an AWS account id.
+pub(super) fn account_id(account: &str) -> Result<(), String> {
+    if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(());
+    }
+    Err("must be a 12-digit AWS account id.".to_string())
+}
+
+/// `llmObsMlApp`: what Datadog accepts as an ML application's name.
+pub(super) fn ml_app(app: &str) -> Result<(), String> {
+    let valid = (1..=193).contains(&app.chars().count())
+        && app
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.' | '/'));
+    if valid {
+        return Ok(());
+    }
+    Err("must be 1 to 193 characters among letters, digits and _ - : . /".to_string())
+}
+
+/// `imageRuntime`: a language whose handler the macro knows (empty: not set).
+pub(super) fn image_runtime(runtime: &str) -> Result<(), String> {
+    if runtime.is_empty() || super::ImageRuntime::from_name(runtime).is_some() {
+        return Ok(());
+    }
+    Err(format!("must be `python` or `node`, not \"{runtime}\"."))
+}
+
+/// Per layer, its version parameter and its ARN parameter: at most one of
+/// the two may be given.
+const LAYER_VERSION_OR_ARN: [(Param, Param); 6] = [
+    (Param::python_layer_version, Param::python_layer_arn),
+    (Param::node_layer_version, Param::node_layer_arn),
+    (Param::dotnet_layer_version, Param::dotnet_layer_arn),
+    (Param::java_layer_version, Param::java_layer_arn),
+    (Param::ruby_layer_version, Param::ruby_layer_arn),
+    (Param::extension_layer_version, Param::extension_layer_arn),
+];
+
+impl Config {
+    /// The rules between parameters.
+    pub(super) fn validate(&self, resource: Option<&str>, report: &mut Report) {
+        let pre = prefix(resource);
+        let set_keys: Vec<Param> = API_KEY_PARAMS
+            .into_iter()
+            .filter(|p| self.source(*p).is_some())
+            .collect();
+        if set_keys.len() > 1 {
+            let listed: Vec<String> = set_keys.iter().map(|p| format!("`{}`", p.name())).collect();
+            report.error(
+                resource,
+                format!(
+                    "{pre}{} should not be set at the same time; give the API key one way only.",
+                    join_and(&listed)
+                ),
+            );
+        }
+        if self.extension_enabled() && self.forwarder_arn.is_some() {
+            report.error(
+                resource,
+                format!(
+                    "{pre}`extensionLayerVersion` and `forwarderArn` cannot be set at the same time: the Extension sends logs itself; remove one of them."
+                ),
+            );
+        }
+        if self.extension_enabled() && set_keys.is_empty() {
+            report.error(
+                resource,
+                format!(
+                    "{pre}the Datadog Extension needs an API key: set one of `apiKey`, `apiKeySecretArn`, `apiKeySsmArn` or `apiKMSKey`."
+                ),
+            );
+        }
+        if self.add_extension
+            && self.extension_layer_version.is_none()
+            && self.extension_layer_arn.is_none()
+            && self.use_layers_from_account.is_some()
+        {
+            report.error(
+                resource,
+                format!(
+                    "{pre}`addExtension` is true but no `extensionLayerVersion` was given; with `useLayersFromAccount` there is no bundled default, so set `extensionLayerVersion` or `extensionLayerArn`."
+                ),
+            );
+        }
+        if self.llm_obs_enabled == Some(true) && self.llm_obs_ml_app.is_none() {
+            report.error(
+                resource,
+                format!("{pre}`llmObsEnabled` is true but `llmObsMlApp` is not set; set it to your ML application's name."),
+            );
+        }
+        for (by_version, by_arn) in LAYER_VERSION_OR_ARN {
+            if self.is_given(by_version) && self.is_given(by_arn) {
+                report.error(
+                    resource,
+                    format!("{pre}both `{by_version}` and `{by_arn}` are set for the same layer; keep only one."),
+                );
+            }
+        }
+        if self.lambda_fips == Some(true) && !self.site.eq_ignore_ascii_case("ddog-gov.com") {
+            report.warn(
+                resource,
+                format!(
+                    "{pre}`lambdaFips` is true but the site is {}; FIPS endpoints exist only for ddog-gov.com.",
+                    self.site
+                ),
+            );
+        }
+        if resource.is_none() && self.source(Param::api_key).is_some() {
+            report.warn(
+                None,
+                "the API key is given in plain text (`apiKey`); it will be visible in the function's configuration: prefer `apiKeySecretArn`.",
+            );
+        }
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_of_literal_values() {
+        assert!(site("DatadogHQ.eu").is_ok());
+        assert_eq!(
+            site("datadog.com").unwrap_err(),
+            format!(
+                "is \"datadog.com\", which is not a Datadog site; use one of: {}.",
+                SITES.join(", ")
+            )
+        );
+        assert!(account_id("123456789012").is_ok());
+        assert!(account_id("12345678901a").is_err());
+        assert!(ml_app("shop-assistant:v1/a.b_c").is_ok());
+        assert!(ml_app("bad app!").is_err() && ml_app("").is_err());
+        assert!(ml_app(&"a".repeat(194)).is_err());
+        assert!(image_runtime("Python").is_ok() && image_runtime("").is_ok());
+        assert_eq!(
+            image_runtime("go").unwrap_err(),
+            "must be `python` or `node`, not \"go\"."
+        );
+    }
+
+    #[test]
+    fn lists_read_as_sentences() {
+        let items = |n: usize| (1..=n).map(|i| i.to_string()).collect::<Vec<_>>();
+        assert_eq!(join_and(&items(1)), "1");
+        assert_eq!(join_and(&items(2)), "1 and 2");
+        assert_eq!(join_and(&items(3)), "1, 2 and 3");
+    }
+}
