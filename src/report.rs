@@ -7,14 +7,12 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use crate::config::Source;
 
 /// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
     /// The transform fails.
     Error,
@@ -22,13 +20,22 @@ pub enum Severity {
     Warning,
 }
 
+impl Severity {
+    /// Its name (`error`, `warning`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 /// One problem or remark, naming the resource (or parameter) it is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
     /// The logical id of the resource concerned, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
     /// A full sentence saying what is wrong and how to fix it.
     pub message: String,
@@ -41,8 +48,7 @@ impl std::fmt::Display for Diagnostic {
 }
 
 /// One change made to a resource, or why it was left alone.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     /// A layer was appended to `Layers`.
     LayerAdded {
@@ -72,7 +78,6 @@ pub enum Change {
         /// The variable.
         name: Cow<'static, str>,
         /// Its value, or `None` when it holds a secret.
-        #[serde(skip_serializing_if = "Option::is_none")]
         value: Option<Value>,
         /// Which parameter or rule set it.
         source: Origin,
@@ -128,7 +133,7 @@ pub enum Change {
 
 /// Where a change's value came from, as the report shows it. Kept in parts
 /// and written out only when the report is shown, so recording a change
-/// costs no formatting; it compares, prints and serialises as its text.
+/// costs no formatting; it compares and prints as its text.
 #[derive(Clone)]
 pub enum Origin {
     /// A fixed sentence (`dd-trace only`, `the function's handler`...).
@@ -168,12 +173,6 @@ impl PartialEq for Origin {
     }
 }
 
-impl Serialize for Origin {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
 impl From<&'static str> for Origin {
     fn from(text: &'static str) -> Origin {
         Origin::Text(Cow::Borrowed(text))
@@ -199,7 +198,7 @@ pub enum Detail {
 }
 
 /// The changes made to one resource.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResourceReport {
     /// Its logical id.
     pub logical_id: String,
@@ -237,7 +236,7 @@ fn same_id(a: &str, b: &str) -> bool {
 }
 
 /// Everything a transform did and noticed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
     /// Per resource, in the order first touched.
     pub resources: Vec<ResourceReport>,
@@ -246,7 +245,6 @@ pub struct Report {
     /// Bundled defaults used in place of parameters (`pythonLayerVersion=127`).
     pub defaults_used: Vec<String>,
     /// How much of the changes it keeps.
-    #[serde(skip)]
     pub detail: Detail,
 }
 

@@ -1,16 +1,18 @@
 //! The change report as JSON, for CI pipelines: a stable, versioned schema
 //! (documented in the README, "Report format (JSON)").
 //!
-//! The schema is written out here, field by field, rather than derived from
-//! [`crate::report`]'s types, so that the report model can change without
-//! breaking pipelines: a change to this file is a change to the contract,
-//! and a breaking one bumps [`SCHEMA_VERSION`].
+//! The schema is the `Json*` structs of this file, each a
+//! `#[derive(Serialize)]` written for the wire, rather than a serde form
+//! of [`crate::report`]'s types (which carry no serde), so that the report
+//! model can change without breaking pipelines: a change to this file is a
+//! change to the contract, and a breaking one bumps [`SCHEMA_VERSION`].
 //!
 //! Secrets never appear: a secret-bearing variable ([`is_secret_variable`])
 //! has no `value`, whatever the report entry holds, and every string is
 //! passed through [`Secrets::mask_value`].
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::report::{Change, Diagnostic, Report, ResourceReport};
 use crate::secrets::{Secrets, is_secret_variable};
@@ -60,17 +62,28 @@ pub fn fails(report: &Report, strict: bool) -> bool {
 
 /// The report as a JSON value of schema [`SCHEMA_VERSION`], secrets masked.
 pub fn to_value(report: &Report, secrets: &Secrets, strict: bool) -> Value {
-    let value = json!({
-        "schemaVersion": SCHEMA_VERSION,
-        "macroVersion": crate::VERSION,
-        "status": if fails(report, strict) { "failure" } else { "success" },
-        "strict": strict,
-        "resources": report.resources.iter().map(resource).collect::<Vec<_>>(),
-        "warnings": report.warnings().map(diagnostic).collect::<Vec<_>>(),
-        "errors": report.errors().map(diagnostic).collect::<Vec<_>>(),
-        "defaultsUsed": report.defaults_used,
-    });
+    let wire = JsonReport {
+        schema_version: SCHEMA_VERSION,
+        macro_version: crate::VERSION,
+        status: if fails(report, strict) {
+            "failure"
+        } else {
+            "success"
+        },
+        strict,
+        resources: report.resources.iter().map(JsonResource::of).collect(),
+        warnings: report.warnings().map(JsonDiagnostic::of).collect(),
+        errors: report.errors().map(JsonDiagnostic::of).collect(),
+        defaults_used: &report.defaults_used,
+    };
+    let value = serde_json::to_value(wire).expect("the report's wire types serialise");
     secrets.mask_value(&value)
+}
+
+/// One change as the report writes it (`{"kind": "tagAdded", ...}`), its
+/// strings not masked.
+pub fn change_value(change: &Change) -> Value {
+    serde_json::to_value(JsonChange::of(change)).expect("the report's wire types serialise")
 }
 
 /// The report as pretty-printed JSON text with a trailing newline.
@@ -81,77 +94,188 @@ pub fn render(report: &Report, secrets: &Secrets, strict: bool) -> String {
     text
 }
 
-fn resource(r: &ResourceReport) -> Value {
-    json!({
-        "logicalId": r.logical_id,
-        "type": r.resource_type,
-        "status": ResourceStatus::of(r).as_str(),
-        "changes": r.changes.iter().map(change).collect::<Vec<_>>(),
-    })
+/// The whole report.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonReport<'a> {
+    /// [`SCHEMA_VERSION`].
+    schema_version: u32,
+    /// The macro's version.
+    macro_version: &'static str,
+    /// `success` or `failure` (errors, or warnings under `--strict`).
+    status: &'static str,
+    /// Whether `--strict` was given.
+    strict: bool,
+    /// Per resource, in the order first touched.
+    resources: Vec<JsonResource<'a>>,
+    /// The warnings, in order.
+    warnings: Vec<JsonDiagnostic<'a>>,
+    /// The errors, in order.
+    errors: Vec<JsonDiagnostic<'a>>,
+    /// Bundled defaults used in place of parameters (`pythonLayerVersion=127`).
+    defaults_used: &'a [String],
 }
 
-fn diagnostic(d: &Diagnostic) -> Value {
-    json!({"resource": d.resource, "message": d.message})
+/// One resource and its changes.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonResource<'a> {
+    logical_id: &'a str,
+    #[serde(rename = "type")]
+    resource_type: &'a str,
+    /// [`ResourceStatus::as_str`].
+    status: &'static str,
+    changes: Vec<JsonChange<'a>>,
+}
+
+impl<'a> JsonResource<'a> {
+    fn of(r: &'a ResourceReport) -> JsonResource<'a> {
+        JsonResource {
+            logical_id: &r.logical_id,
+            resource_type: &r.resource_type,
+            status: ResourceStatus::of(r).as_str(),
+            changes: r.changes.iter().map(JsonChange::of).collect(),
+        }
+    }
+}
+
+/// A warning or an error; `resource` is `null` when it concerns the template.
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    resource: Option<&'a str>,
+    message: &'a str,
+}
+
+impl<'a> JsonDiagnostic<'a> {
+    fn of(d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+        JsonDiagnostic {
+            resource: d.resource.as_deref(),
+            message: &d.message,
+        }
+    }
 }
 
 /// One change, as an object whose `kind` says which fields it has.
-fn change(c: &Change) -> Value {
-    match c {
-        Change::LayerAdded {
-            arn,
-            source,
-            bundled_default,
-        } => {
-            json!({"kind": "layerAdded", "arn": arn, "source": source, "bundledDefault": bundled_default})
-        }
-        Change::LayerReplaced { old, new } => {
-            json!({"kind": "layerReplaced", "oldArn": old, "newArn": new})
-        }
-        Change::HandlerRedirected { from, to } => {
-            json!({"kind": "handlerRedirected", "from": from, "to": to})
-        }
-        Change::EnvSet {
-            name,
-            value,
-            source,
-        } => {
-            let secret = is_secret_variable(name) || value.is_none();
-            let mut v = json!({"kind": "envSet", "name": name});
-            if !secret && let Some(value) = value {
-                v["value"] = value.clone();
+#[derive(Serialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+enum JsonChange<'a> {
+    LayerAdded {
+        arn: &'a str,
+        /// Where its version or ARN came from.
+        source: String,
+        bundled_default: bool,
+    },
+    LayerReplaced {
+        old_arn: &'a str,
+        new_arn: &'a str,
+    },
+    HandlerRedirected {
+        from: &'a Value,
+        to: &'a str,
+    },
+    EnvSet {
+        name: &'a str,
+        /// Absent when the variable holds a secret.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<&'a Value>,
+        secret: bool,
+        source: String,
+    },
+    EnvKept {
+        name: &'a str,
+    },
+    TagAdded {
+        key: &'a str,
+        value: &'a Value,
+    },
+    PropertySet {
+        property: &'a str,
+        value: &'a Value,
+    },
+    IamStatement {
+        role: &'a str,
+        actions: &'a [String],
+        resources: &'a [Value],
+    },
+    DefinitionEdited {
+        state: &'a str,
+        detail: &'a str,
+    },
+    ResourceAdded {
+        logical_id: &'a str,
+        #[serde(rename = "type")]
+        resource_type: &'a str,
+    },
+    Skipped {
+        reason: &'a str,
+    },
+}
+
+impl<'a> JsonChange<'a> {
+    fn of(c: &'a Change) -> JsonChange<'a> {
+        match c {
+            Change::LayerAdded {
+                arn,
+                source,
+                bundled_default,
+            } => JsonChange::LayerAdded {
+                arn,
+                source: source.to_string(),
+                bundled_default: *bundled_default,
+            },
+            Change::LayerReplaced { old, new } => JsonChange::LayerReplaced {
+                old_arn: old,
+                new_arn: new,
+            },
+            Change::HandlerRedirected { from, to } => JsonChange::HandlerRedirected { from, to },
+            Change::EnvSet {
+                name,
+                value,
+                source,
+            } => {
+                let secret = is_secret_variable(name) || value.is_none();
+                JsonChange::EnvSet {
+                    name,
+                    value: value.as_ref().filter(|_| !secret),
+                    secret,
+                    source: source.to_string(),
+                }
             }
-            v["secret"] = json!(secret);
-            v["source"] = json!(source);
-            v
+            Change::EnvKept { name } => JsonChange::EnvKept { name },
+            Change::TagAdded { key, value } => JsonChange::TagAdded { key, value },
+            Change::PropertySet { property, value } => JsonChange::PropertySet { property, value },
+            Change::IamStatement {
+                role,
+                actions,
+                resources,
+            } => JsonChange::IamStatement {
+                role,
+                actions,
+                resources,
+            },
+            Change::DefinitionEdited { state, detail } => {
+                JsonChange::DefinitionEdited { state, detail }
+            }
+            Change::ResourceAdded {
+                logical_id,
+                resource_type,
+            } => JsonChange::ResourceAdded {
+                logical_id,
+                resource_type,
+            },
+            Change::Skipped { reason } => JsonChange::Skipped { reason },
         }
-        Change::EnvKept { name } => json!({"kind": "envKept", "name": name}),
-        Change::TagAdded { key, value } => {
-            json!({"kind": "tagAdded", "key": key, "value": value})
-        }
-        Change::PropertySet { property, value } => {
-            json!({"kind": "propertySet", "property": property, "value": value})
-        }
-        Change::IamStatement {
-            role,
-            actions,
-            resources,
-        } => {
-            json!({"kind": "iamStatement", "role": role, "actions": actions, "resources": resources})
-        }
-        Change::DefinitionEdited { state, detail } => {
-            json!({"kind": "definitionEdited", "state": state, "detail": detail})
-        }
-        Change::ResourceAdded {
-            logical_id,
-            resource_type,
-        } => json!({"kind": "resourceAdded", "logicalId": logical_id, "type": resource_type}),
-        Change::Skipped { reason } => json!({"kind": "skipped", "reason": reason}),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const F: &str = "F";
     const T: &str = "AWS::Lambda::Function";

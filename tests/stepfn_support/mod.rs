@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use dd_serverless_macro::dry_run::{self, DryRunOptions};
 use dd_serverless_macro::report::{Change, Report};
+use dd_serverless_macro::report_json;
 use dd_serverless_macro::template::{self, Format};
 use dd_serverless_macro::{MacroEnvironment, MacroRequest, Transformed, transform};
 use serde_json::{Map, Value, json};
@@ -80,10 +81,9 @@ pub fn render(input: &Value, output: &Value, report: &Report) -> String {
     let mut out = String::new();
     out.push_str("diagnostics:\n");
     for d in &report.diagnostics {
-        let severity = serde_json::to_value(d.severity).unwrap();
         out.push_str(&format!(
             "  - {} [{}] {}\n",
-            severity.as_str().unwrap(),
+            d.severity.as_str(),
             d.resource.as_deref().unwrap_or("-"),
             d.message
         ));
@@ -92,7 +92,7 @@ pub fn render(input: &Value, output: &Value, report: &Report) -> String {
     for r in &report.resources {
         out.push_str(&format!("  {} ({}):\n", r.logical_id, r.resource_type));
         for c in &r.changes {
-            out.push_str(&format!("    - {}\n", serde_json::to_string(c).unwrap()));
+            out.push_str(&format!("    - {}\n", report_json::change_value(c)));
         }
     }
     if report.has_errors() {
