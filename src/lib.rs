@@ -9,7 +9,6 @@
 //! [`report::Report`], and the report's errors decide success or failure.
 
 pub mod config;
-pub mod diff;
 pub mod dry_run;
 pub mod lambda;
 pub mod macro_event;

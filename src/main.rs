@@ -5,20 +5,18 @@
 //! Exit codes: 0 success; 1 the transform failed (each error on its own line
 //! on stderr), `transform --strict` met a warning, or serving stopped; 2 bad
 //! usage or unreadable input.
+//!
+//! Argument types and dispatch only: each command is one function of
+//! [`dd_serverless_macro::dry_run::command`].
 
-use std::ffi::OsStr;
-use std::io::{IsTerminal, Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use dd_serverless_macro::diff::{self, DiffOptions};
-use dd_serverless_macro::dry_run::{self, DryRunOptions};
-use dd_serverless_macro::report::Report;
-use dd_serverless_macro::secrets::Secrets;
-use dd_serverless_macro::template::{self, Format};
-use dd_serverless_macro::{MacroEnvironment, answer_bytes, handle_with_report};
-use dd_serverless_macro::{report_json, report_text};
+use dd_serverless_macro::dry_run::command::{self, Failure, ReportFormat, TransformCommand};
+use dd_serverless_macro::dry_run::{self, DryRunOptions, input::Input};
+use dd_serverless_macro::{MacroEnvironment, config, template::Format};
 
 /// Instrument AWS Lambda functions and Step Functions in CloudFormation / SAM
 /// templates with Datadog: the DatadogServerless macro, runnable locally.
@@ -116,8 +114,8 @@ struct TransformArgs {
     diff: bool,
     /// When to colour the diff: `auto` colours it when standard output is a
     /// terminal and NO_COLOR is not set.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    color: ColorChoice,
+    #[arg(long, value_enum, default_value_t = clap::ColorChoice::Auto, value_name = "WHEN")]
+    color: clap::ColorChoice,
     /// Write a change report (per resource: layers, handler, variables, tags,
     /// IAM, new resources, skipped functions, warnings, defaults used) to
     /// standard error, or to --report-file. The JSON form is versioned
@@ -135,309 +133,67 @@ struct TransformArgs {
     strict: bool,
 }
 
-/// `--color`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum ColorChoice {
-    /// Colour when standard output is a terminal and NO_COLOR is unset.
-    Auto,
-    /// Always colour.
-    Always,
-    /// Never colour.
-    Never,
-}
-
-impl ColorChoice {
-    /// Whether to colour what goes to standard output.
-    fn enabled(self) -> bool {
-        self.decide(
-            std::io::stdout().is_terminal(),
-            std::env::var_os("NO_COLOR").as_deref(),
-            std::env::var_os("TERM").as_deref(),
-        )
-    }
-
-    /// The decision, from the facts: a terminal, `NO_COLOR` (any non-empty
-    /// value disables colour, see no-color.org), `TERM=dumb`.
-    fn decide(self, terminal: bool, no_color: Option<&OsStr>, term: Option<&OsStr>) -> bool {
-        match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                terminal && no_color.is_none_or(OsStr::is_empty) && term != Some(OsStr::new("dumb"))
-            }
-        }
-    }
-}
-
-/// `--report`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum ReportFormat {
-    /// For people: one block per resource.
-    Text,
-    /// For pipelines: the versioned JSON schema of the README.
-    Json,
-}
-
-/// A failure of the command itself, with its exit code.
-struct Failure {
-    code: u8,
-    message: String,
-}
-
-fn usage(message: String) -> Failure {
-    Failure { code: 2, message }
-}
-
-/// Reads a file (`-`: standard input) as UTF-8 text, keeping at most
-/// `limit` bytes in memory: past that the rest is only counted, and the
-/// answer is `Err(its size)`, so that a huge input is refused without being
-/// held.
-fn read_input(file: &str, limit: usize) -> Result<Result<String, u64>, Failure> {
-    let name = if file == "-" { "standard input" } else { file };
-    let result = if file == "-" {
-        read_bounded(std::io::stdin().lock(), limit, None)
-    } else {
-        std::fs::File::open(file).and_then(|f| {
-            let size = f.metadata().ok().map(|m| m.len());
-            read_bounded(f, limit, size)
-        })
+fn transform(args: TransformArgs) -> Result<(), Failure> {
+    let color = match args.color {
+        clap::ColorChoice::Auto => anstream::ColorChoice::Auto,
+        clap::ColorChoice::Always => anstream::ColorChoice::Always,
+        clap::ColorChoice::Never => anstream::ColorChoice::Never,
     };
-    let bytes = match result.map_err(|e| usage(format!("cannot read {name}: {e}")))? {
-        Ok(bytes) => bytes,
-        Err(size) => return Ok(Err(size)),
-    };
-    String::from_utf8(bytes).map(Ok).map_err(|e| {
-        usage(format!(
-            "{name} is not UTF-8 text (byte {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })
-}
-
-/// Up to `limit` bytes of `reader`, or `Err(its whole size)` when longer.
-fn read_bounded(
-    mut reader: impl Read,
-    limit: usize,
-    size_hint: Option<u64>,
-) -> std::io::Result<Result<Vec<u8>, u64>> {
-    // A file's size, when known, saves growing the buffer to twice the text.
-    let capacity = size_hint.map_or(0, |n| n.min(limit as u64 + 1) as usize);
-    let mut bytes = Vec::with_capacity(capacity);
-    reader
-        .by_ref()
-        .take(limit as u64 + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() <= limit {
-        return Ok(Ok(bytes));
-    }
-    let rest = std::io::copy(&mut reader, &mut std::io::sink())?;
-    Ok(Err(bytes.len() as u64 + rest))
-}
-
-fn read_template(file: &str) -> Result<(serde_json::Value, Format), Failure> {
-    let name = if file == "-" { "standard input" } else { file };
-    let text = read_input(file, template::MAX_TEMPLATE_BYTES)?.map_err(|size| {
-        usage(format!(
-            "{name}: {}",
-            template::TemplateError::TooLarge(usize::try_from(size).unwrap_or(usize::MAX))
-        ))
-    })?;
-    template::parse(&text).map_err(|e| usage(format!("{name}: {e}")))
-}
-
-fn write_output(output: Option<&PathBuf>, text: &str) -> Result<(), Failure> {
-    match output {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| usage(format!("cannot write {}: {e}", path.display()))),
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth reporting.
-            let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
-            Ok(())
-        }
-    }
-}
-
-/// Prints each warning and error on its own line, naming its resource.
-fn print_diagnostics(report: &Report, secrets: &Secrets) {
-    for (label, list) in [
-        ("warning", report.warnings().collect::<Vec<_>>()),
-        ("error", report.errors().collect()),
-    ] {
-        for d in list {
-            let line = report_text::diagnostic_summary(d);
-            eprintln!("{label}: {}", secrets.mask(&line));
-        }
-    }
-    if !report.defaults_used.is_empty() {
-        eprintln!(
-            "note: bundled default layer versions used: {} (set the parameters to pin others)",
-            report.defaults_used.join(", ")
-        );
-    }
-}
-
-/// Writes the report where it was asked for.
-fn write_report(
-    format: ReportFormat,
-    file: Option<&PathBuf>,
-    report: &Report,
-    secrets: &Secrets,
-    strict: bool,
-) -> Result<(), Failure> {
-    let text = match format {
-        ReportFormat::Text => report_text::render(report, secrets, strict),
-        ReportFormat::Json => report_json::render(report, secrets, strict),
-    };
-    match file {
-        Some(path) => std::fs::write(path, text).map_err(|e| {
-            usage(format!(
-                "cannot write the report to {}: {e}",
-                path.display()
-            ))
-        }),
-        None => {
-            let mut err = std::io::stderr().lock();
-            let _ = err.write_all(text.as_bytes()).and_then(|_| err.flush());
-            Ok(())
-        }
-    }
-}
-
-fn run_transform(args: TransformArgs) -> Result<(), Failure> {
-    let (original, input_format) = read_template(&args.file)?;
-    let region = args
-        .region
-        .or_else(|| std::env::var("AWS_REGION").ok().filter(|s| !s.is_empty()))
-        .or_else(|| {
-            std::env::var("AWS_DEFAULT_REGION")
-                .ok()
-                .filter(|s| !s.is_empty())
-        })
-        .unwrap_or_else(|| "us-east-1".to_string());
-    let options = DryRunOptions {
-        transform_name: args.transform_name.clone(),
-        params: args.params,
-        parameter_overrides: args.parameter_overrides,
-        region,
-        account_id: args.account_id,
-        stack_name: args.stack_name,
-    };
-    let report_format = args
-        .report
-        .or(args.report_file.is_some().then_some(ReportFormat::Text));
-    // A JSON report on standard error is all that goes there, so it parses.
-    let json_on_stderr = report_format == Some(ReportFormat::Json) && args.report_file.is_none();
-    let prepared = dry_run::prepare(&original, &options).map_err(|e| usage(e.to_string()))?;
-    if !prepared.entry_found && options.params.is_empty() && !json_on_stderr {
-        eprintln!(
-            "note: the template lists no `{}` transform; running with default parameters (add --param NAME=VALUE to set some)",
-            options.transform_name
-        );
-    }
-    let environment = MacroEnvironment::from_process();
-    let secrets = Secrets::collect(&prepared.request, &environment, &[&original]);
-    let (response, report) = handle_with_report(prepared.request, &environment);
-    if !json_on_stderr {
-        print_diagnostics(&report, &secrets);
-    }
-    if let Some(format) = report_format {
-        write_report(
-            format,
-            args.report_file.as_ref(),
-            &report,
-            &secrets,
-            args.strict,
-        )?;
-    }
-    if !response.is_success() {
-        return Err(Failure {
-            code: 1,
-            message: String::new(),
-        });
-    }
-    let warnings = report.warnings().count();
-    if args.strict && warnings > 0 {
-        let what = if warnings == 1 {
-            "1 warning".to_string()
-        } else {
-            format!("{warnings} warnings")
-        };
-        return Err(Failure {
-            code: 1,
-            message: if json_on_stderr {
-                String::new()
-            } else {
-                format!("{what} and --strict is set: the template was not written")
-            },
-        });
-    }
-    let output = dry_run::finish(&original, response.fragment, &options.transform_name);
-    let format = args.format.unwrap_or(input_format);
-    if !args.diff {
-        return write_output(args.output.as_ref(), &template::to_string(&output, format));
-    }
-    if let Some(path) = &args.output {
-        write_output(Some(path), &template::to_string(&output, format))?;
-    }
-    let old_text = template::to_string(&original, input_format);
-    let new_text = template::to_string(&output, input_format);
-    let input_name = if args.file == "-" {
-        "standard input".to_string()
-    } else {
-        args.file.clone()
-    };
-    let new_label = match &args.output {
-        Some(path) => path.display().to_string(),
-        None => format!("{input_name} (instrumented)"),
-    };
-    let text = diff::unified(
-        &secrets.mask(&old_text),
-        &secrets.mask(&new_text),
-        &DiffOptions {
-            old_label: &input_name,
-            new_label: &new_label,
-            format: input_format,
-            color: args.color.enabled(),
+    let command = TransformCommand {
+        input: Input::from_arg(Some(&args.file), false, "template")?,
+        options: DryRunOptions {
+            transform_name: args.transform_name,
+            params: args.params,
+            parameter_overrides: args.parameter_overrides,
+            region: command::region(args.region),
+            account_id: args.account_id,
+            stack_name: args.stack_name,
         },
-    );
-    write_output(None, &text)
+        format: args.format,
+        output: args.output,
+        diff: args.diff,
+        // What `color` means for this standard output.
+        color: anstream::AutoStream::new(std::io::stdout(), color).current_choice(),
+        report: args.report,
+        report_file: args.report_file,
+        strict: args.strict,
+    };
+    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
+    command::transform(
+        &command,
+        &MacroEnvironment::from_process(),
+        &mut stdout,
+        &mut stderr,
+    )
 }
 
-fn run_handle_event(file: &str) -> Result<(), Failure> {
-    let text_of_event = read_input(file, dd_serverless_macro::MAX_EVENT_BYTES)?;
-    // Written as it is produced: the answer of a large event is megabytes.
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    let written = match &text_of_event {
-        Ok(text) => {
-            answer_bytes(text.as_bytes(), &MacroEnvironment::from_process(), &mut out).map(drop)
-        }
-        Err(size) => {
-            let (response, _) = dd_serverless_macro::oversized_event(*size);
-            serde_json::to_writer(&mut out, &response).map_err(std::io::Error::from)
-        }
-    }
-    .and_then(|_| out.write_all(b"\n"))
-    .and_then(|_| out.flush());
-    match written {
-        // A closed pipe (`| head`) is not an error worth reporting.
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(usage(format!("cannot write the answer: {e}")))
-        }
-        _ => Ok(()),
-    }
+fn handle_event(file: &str) -> Result<(), Failure> {
+    let input = Input::from_arg(Some(file), false, "event")?;
+    command::handle_event(
+        &input,
+        &MacroEnvironment::from_process(),
+        &mut std::io::stdout().lock(),
+    )
 }
 
-fn run_convert(file: &str, format: Format, output: Option<&PathBuf>) -> Result<(), Failure> {
-    let (value, _) = read_template(file)?;
-    write_output(output, &template::to_string(&value, format))
+fn convert(file: &str, format: Format, output: Option<PathBuf>) -> Result<(), Failure> {
+    let input = Input::from_arg(Some(file), false, "template")?;
+    command::convert(
+        &input,
+        format,
+        output.as_deref(),
+        &mut std::io::stdout().lock(),
+    )
 }
 
-fn run_serve() -> Result<(), Failure> {
-    dd_serverless_macro::serve::run().map_err(|e| Failure {
-        code: 1,
-        message: e.to_string(),
-    })
+fn parameters() -> Result<(), Failure> {
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = std::io::stdout().write_all(config::parameters_markdown().as_bytes());
+    Ok(())
+}
+
+fn serve() -> Result<(), Failure> {
+    dd_serverless_macro::serve::run().map_err(|e| Failure::Failed(e.to_string()))
 }
 
 /// Parses the command line; the subcommand may be left out only when Lambda
@@ -452,48 +208,25 @@ fn parse_cli() -> Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = parse_cli();
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Transform(args) => run_transform(args),
-        Command::HandleEvent { file } => run_handle_event(&file),
+    let result = match parse_cli().command.unwrap_or(Command::Serve) {
+        Command::Transform(args) => transform(args),
+        Command::HandleEvent { file } => handle_event(&file),
+        Command::Parameters => parameters(),
         Command::Convert {
             file,
             format,
             output,
-        } => run_convert(&file, format, output.as_ref()),
-        Command::Serve => run_serve(),
-        Command::Parameters => {
-            write_output(None, &dd_serverless_macro::config::parameters_markdown())
-        }
+        } => convert(&file, format, output),
+        Command::Serve => serve(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure { code, message }) => {
+        Err(failure) => {
+            let message = failure.to_string();
             if !message.is_empty() {
                 eprintln!("error: {message}");
             }
-            ExitCode::from(code)
+            ExitCode::from(failure.exit_code())
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn colour_only_on_a_terminal_without_no_color() {
-        let auto = ColorChoice::Auto;
-        let some = |s: &'static str| Some(OsStr::new(s));
-        assert!(auto.decide(true, None, some("xterm-256color")));
-        assert!(
-            auto.decide(true, some(""), None),
-            "an empty NO_COLOR does not count"
-        );
-        assert!(!auto.decide(true, some("1"), None));
-        assert!(!auto.decide(true, None, some("dumb")));
-        assert!(!auto.decide(false, None, None), "piped");
-        assert!(ColorChoice::Always.decide(false, some("1"), None));
-        assert!(!ColorChoice::Never.decide(true, None, None));
     }
 }

@@ -7,6 +7,16 @@
 //! resolved the way CloudFormation does before calling a macro; single keys
 //! can be overridden. The output keeps every other transform (the SAM one
 //! above all) and drops ours, so it can be deployed as it is.
+//!
+//! Around that: [`input`] reads templates and events, [`labelled`] writes a
+//! template knowing which resource each line is for, [`diff`] compares two
+//! such texts, and [`command`] is the CLI's commands (strict mode, where
+//! the report goes, the diff) as functions the tests reach.
+
+pub mod command;
+pub mod diff;
+pub mod input;
+pub mod labelled;
 
 use serde_json::{Map, Value};
 

@@ -1,0 +1,339 @@
+//! The CLI's commands as library functions, so that tests reach them:
+//! `transform` (a dry run: the template or its diff on standard output,
+//! diagnostics and the report where they were asked for, `--strict`),
+//! `handle-event` and `convert`. Each writes to the streams it is given
+//! and answers a [`Failure`] carrying the exit code.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anstream::ColorChoice;
+use anstream::adapter::strip_str;
+
+use super::input::Input;
+use super::labelled;
+use super::{DryRunOptions, diff, finish, prepare};
+use crate::report::Report;
+use crate::secrets::Secrets;
+use crate::template::{self, Format};
+use crate::{MacroEnvironment, handle_with_report, report_json, report_text};
+
+/// Why a command failed, as its exit code and message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Failure {
+    /// Bad usage or unreadable input: exit code 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The transform failed, warned under `--strict`, or serving stopped:
+    /// exit code 1. The message is empty when the diagnostics said why.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl Failure {
+    /// The process's exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => 2,
+            Failure::Failed(_) => 1,
+        }
+    }
+}
+
+/// `--report`: the change report's form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// For people: one block per resource.
+    Text,
+    /// For pipelines: the versioned JSON schema of the README.
+    Json,
+}
+
+/// What `transform` is asked to do.
+#[derive(Debug, Clone)]
+pub struct TransformCommand {
+    /// The template.
+    pub input: Input,
+    /// The stack and the transform's parameters.
+    pub options: DryRunOptions,
+    /// The output format; the input's when `None`.
+    pub format: Option<Format>,
+    /// Where the template goes instead of standard output.
+    pub output: Option<PathBuf>,
+    /// A diff on standard output instead of the template (which then goes
+    /// only to `output`, if given).
+    pub diff: bool,
+    /// Whether the diff keeps its colours (`Always`), or not (`Never`);
+    /// the caller decides `Auto` for its standard output.
+    pub color: ColorChoice,
+    /// The report's form, if one is wanted.
+    pub report: Option<ReportFormat>,
+    /// Where the report goes instead of standard error.
+    pub report_file: Option<PathBuf>,
+    /// Any warning fails the run, and nothing is written but the report.
+    pub strict: bool,
+}
+
+/// The stack's region for a dry run: `--region`, else `AWS_REGION`, else
+/// `AWS_DEFAULT_REGION`, else `us-east-1`.
+pub fn region(given: Option<String>) -> String {
+    let from = |var| std::env::var(var).ok().filter(|s: &String| !s.is_empty());
+    given
+        .or_else(|| from("AWS_REGION"))
+        .or_else(|| from("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|| "us-east-1".to_string())
+}
+
+/// Runs `transform`: standard output gets the template or its diff,
+/// standard error the diagnostics (one line each) and the report when no
+/// file is given for it. A JSON report on standard error is all that is
+/// written there, so that it parses.
+pub fn transform(
+    command: &TransformCommand,
+    environment: &MacroEnvironment,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<(), Failure> {
+    let (original, input_format) = command.input.read_template()?;
+    let options = &command.options;
+    let report_format = command
+        .report
+        .or(command.report_file.is_some().then_some(ReportFormat::Text));
+    let report_on_stderr = report_format.filter(|_| command.report_file.is_none());
+    let json_on_stderr = report_on_stderr == Some(ReportFormat::Json);
+    let prepared = prepare(&original, options).map_err(|e| Failure::Usage(e.to_string()))?;
+    if !prepared.entry_found && options.params.is_empty() && !json_on_stderr {
+        let _ = writeln!(
+            stderr,
+            "note: the template lists no `{}` transform; running with default parameters (add --param NAME=VALUE to set some)",
+            options.transform_name
+        );
+    }
+    let secrets = Secrets::collect(&prepared.request, environment, &[&original]);
+    let (response, report) = handle_with_report(prepared.request, environment);
+    if !json_on_stderr {
+        print_diagnostics(&report, &secrets, true, stderr);
+    }
+    if let Some(format) = report_format {
+        let text = match format {
+            ReportFormat::Text => report_text::render(&report, &secrets, command.strict),
+            ReportFormat::Json => report_json::render(&report, &secrets, command.strict),
+        };
+        match &command.report_file {
+            Some(path) => write_file(path, &text, "the report to ")?,
+            None => write_stream(stderr, &text),
+        }
+    }
+    if !response.is_success() {
+        return Err(Failure::Failed(String::new()));
+    }
+    let warnings = report.warnings().count();
+    if command.strict && warnings > 0 && json_on_stderr {
+        return Err(Failure::Failed(String::new()));
+    }
+    if command.strict && warnings > 0 {
+        let what = match warnings {
+            1 => "1 warning".to_string(),
+            n => format!("{n} warnings"),
+        };
+        return Err(Failure::Failed(format!(
+            "{what} and --strict is set: the template was not written"
+        )));
+    }
+    let output = finish(&original, response.fragment, &options.transform_name);
+    let format = command.format.unwrap_or(input_format);
+    match (&command.output, command.diff) {
+        (Some(path), _) => write_file(path, &template::to_string(&output, format), "")?,
+        (None, false) => write_stream(stdout, &template::to_string(&output, format)),
+        (None, true) => {}
+    }
+    if !command.diff {
+        return Ok(());
+    }
+    // Both sides as this tool writes them, in the input's format, so that
+    // only real changes show; secrets masked on both.
+    let old = labelled::write(&original, input_format, &secrets);
+    let new = labelled::write(&output, input_format, &secrets);
+    let old_name = command.input.name();
+    let new_name = match &command.output {
+        Some(path) => path.display().to_string(),
+        None => format!("{old_name} (instrumented)"),
+    };
+    let text = diff::unified(&old, &new, &old_name, &new_name);
+    let text = match command.color {
+        ColorChoice::Always | ColorChoice::AlwaysAnsi => text,
+        // No terminal is known here: `Auto` is decided by the caller.
+        ColorChoice::Auto | ColorChoice::Never => strip_str(&text).to_string(),
+    };
+    write_stream(stdout, &text);
+    Ok(())
+}
+
+/// Prints each warning and error on its own line, naming its resource, and
+/// (with `note_defaults`) the bundled layer versions used.
+fn print_diagnostics(
+    report: &Report,
+    secrets: &Secrets,
+    note_defaults: bool,
+    stderr: &mut dyn Write,
+) {
+    let labelled = report
+        .warnings()
+        .map(|d| ("warning", d))
+        .chain(report.errors().map(|d| ("error", d)));
+    for (label, d) in labelled {
+        let line = report_text::diagnostic_summary(d);
+        let _ = writeln!(stderr, "{label}: {}", secrets.mask(&line));
+    }
+    if note_defaults && !report.defaults_used.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "note: bundled default layer versions used: {} (set the parameters to pin others)",
+            report.defaults_used.join(", ")
+        );
+    }
+}
+
+/// Runs `handle-event`: the answer to a raw macro event, exactly as the
+/// deployed Lambda returns it, written as it is produced.
+pub fn handle_event(
+    input: &Input,
+    environment: &MacroEnvironment,
+    stdout: &mut dyn Write,
+) -> Result<(), Failure> {
+    let event = input.read(crate::MAX_EVENT_BYTES)?;
+    // The answer of a large event is megabytes.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+    let written = match &event {
+        Ok(text) => crate::answer_bytes(text.as_bytes(), environment, &mut out).map(drop),
+        Err(size) => {
+            let (response, _) = crate::oversized_event(*size);
+            serde_json::to_writer(&mut out, &response).map_err(std::io::Error::from)
+        }
+    }
+    .and_then(|_| out.write_all(b"\n"))
+    .and_then(|_| out.flush());
+    match written {
+        // A closed pipe (`| head`) is not an error worth reporting.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::Usage(format!("cannot write the answer: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Runs `convert`: the template in another format.
+pub fn convert(
+    input: &Input,
+    format: Format,
+    output: Option<&Path>,
+    stdout: &mut dyn Write,
+) -> Result<(), Failure> {
+    let (value, _) = input.read_template()?;
+    let text = template::to_string(&value, format);
+    match output {
+        Some(path) => write_file(path, &text, ""),
+        None => {
+            write_stream(stdout, &text);
+            Ok(())
+        }
+    }
+}
+
+/// Writes a file; `what` names it in the error (`the report to `).
+fn write_file(path: &Path, text: &str, what: &str) -> Result<(), Failure> {
+    std::fs::write(path, text)
+        .map_err(|e| Failure::Usage(format!("cannot write {what}{}: {e}", path.display())))
+}
+
+/// Writes to a standard stream: a closed pipe (`| head`) is not an error
+/// worth reporting.
+fn write_stream(stream: &mut dyn Write, text: &str) {
+    let _ = stream
+        .write_all(text.as_bytes())
+        .and_then(|_| stream.flush());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `transform` of `template` (given as standard input is not
+    /// possible here: a file under the scratch directory).
+    fn run(
+        template: &str,
+        configure: impl FnOnce(&mut TransformCommand),
+    ) -> (Result<(), Failure>, String, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("template.yaml");
+        std::fs::write(&path, template).unwrap();
+        let mut command = TransformCommand {
+            input: Input::File(path),
+            options: DryRunOptions {
+                transform_name: super::super::DEFAULT_TRANSFORM_NAME.into(),
+                region: "us-east-1".into(),
+                account_id: "123456789012".into(),
+                stack_name: "s".into(),
+                ..Default::default()
+            },
+            format: None,
+            output: None,
+            diff: false,
+            color: ColorChoice::Never,
+            report: None,
+            report_file: None,
+            strict: false,
+        };
+        configure(&mut command);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let result = transform(&command, &MacroEnvironment::default(), &mut out, &mut err);
+        (
+            result,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    }
+
+    const DEFAULTS_USED: &str = "Transform: DatadogServerless\nResources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n";
+
+    #[test]
+    fn the_bundled_versions_are_named_once() {
+        let (result, _, err) = run(DEFAULTS_USED, |_| {});
+        assert_eq!(result, Ok(()));
+        assert_eq!(err.matches("pythonLayerVersion=").count(), 1, "{err}");
+    }
+
+    #[test]
+    fn strict_with_a_warning_writes_nothing() {
+        let template = DEFAULTS_USED.replace(
+            "Transform: DatadogServerless\n",
+            "Transform: {Name: DatadogServerless, Parameters: {apiKey: 0f0e0d0c0b0a0908}}\n",
+        );
+        let (result, out, err) = run(&template, |c| c.strict = true);
+        assert_eq!(
+            result,
+            Err(Failure::Failed(
+                "1 warning and --strict is set: the template was not written".into()
+            ))
+        );
+        assert_eq!(out, "");
+        assert!(
+            err.starts_with("warning: the API key is given in plain text"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_diff_is_coloured_only_when_asked() {
+        // Past the `---`/`+++` lines, which name a temporary file.
+        let hunks = |diff: &str| diff.lines().skip(2).collect::<Vec<_>>().join("\n");
+        let (_, plain, _) = run(DEFAULTS_USED, |c| c.diff = true);
+        assert!(plain.contains("@@ ") && !plain.contains('\x1b'), "{plain}");
+        let (_, coloured, _) = run(DEFAULTS_USED, |c| {
+            c.diff = true;
+            c.color = ColorChoice::Always;
+        });
+        assert!(coloured.contains("\x1b[32m+"), "{coloured:?}");
+        assert_eq!(hunks(&strip_str(&coloured).to_string()), hunks(&plain));
+    }
+}
