@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use dd_serverless_macro::dry_run::command::{self, Failure, ReportFormat, TransformCommand};
-use dd_serverless_macro::dry_run::{self, DryRunOptions, input::Input};
+use dd_serverless_macro::dry_run::{self, DryRunOptions, examples, input::Input};
 use dd_serverless_macro::{MacroEnvironment, config, template::Format};
 
 /// Instrument AWS Lambda functions and Step Functions in CloudFormation / SAM
@@ -42,23 +42,25 @@ enum Command {
     /// warning. Warnings and errors go to standard error, one line each.
     /// Exit codes: 0 success; 1 the transform failed, or warned under
     /// --strict (nothing is written then); 2 bad usage or unreadable input.
+    #[command(after_help = examples::section(examples::TRANSFORM))]
     Transform(TransformArgs),
     /// Answer a raw macro event (JSON, as CloudFormation sends it) and print
     /// the response exactly as the deployed Lambda returns it.
+    #[command(after_help = examples::section(examples::HANDLE_EVENT))]
     HandleEvent {
-        /// The event file; `-` reads standard input.
-        #[arg(default_value = "-")]
-        file: String,
+        /// The event file; `-` (or nothing, when standard input is not a terminal) reads standard input.
+        file: Option<String>,
     },
     /// Print the table of every parameter the transform accepts (Markdown):
     /// name, type, default, the macro environment variable that sets a
     /// site-wide default, and what it does.
+    #[command(after_help = examples::section(examples::PARAMETERS))]
     Parameters,
     /// Convert a template between JSON and YAML (short-form intrinsics in YAML).
+    #[command(after_help = examples::section(examples::CONVERT))]
     Convert {
-        /// The template file; `-` reads standard input.
-        #[arg(default_value = "-")]
-        file: String,
+        /// The template file; `-` (or nothing, when standard input is not a terminal) reads standard input.
+        file: Option<String>,
         /// The output format.
         #[arg(long, value_enum)]
         format: Format,
@@ -68,14 +70,15 @@ enum Command {
     },
     /// Answer macro events from the Lambda Runtime API: what the deployed
     /// macro runs (the default when Lambda starts the binary).
+    #[command(after_help = examples::section(examples::SERVE))]
     Serve,
 }
 
 #[derive(Debug, clap::Args)]
 struct TransformArgs {
-    /// The template file (JSON or YAML, detected from its content); `-` reads standard input.
-    #[arg(default_value = "-")]
-    file: String,
+    /// The template file (JSON or YAML, detected from its content); `-` (or
+    /// nothing, when standard input is not a terminal) reads standard input.
+    file: Option<String>,
     /// Set one macro parameter, overriding the template's Transform entry (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = dry_run::parse_key_value)]
     params: Vec<(String, String)>,
@@ -134,13 +137,8 @@ struct TransformArgs {
 }
 
 fn transform(args: TransformArgs) -> Result<(), Failure> {
-    let color = match args.color {
-        clap::ColorChoice::Auto => anstream::ColorChoice::Auto,
-        clap::ColorChoice::Always => anstream::ColorChoice::Always,
-        clap::ColorChoice::Never => anstream::ColorChoice::Never,
-    };
     let command = TransformCommand {
-        input: Input::from_arg(Some(&args.file), false, "template")?,
+        input: Input::from_arg_here(args.file.as_deref(), "template")?,
         options: DryRunOptions {
             transform_name: args.transform_name,
             params: args.params,
@@ -152,32 +150,24 @@ fn transform(args: TransformArgs) -> Result<(), Failure> {
         format: args.format,
         output: args.output,
         diff: args.diff,
-        // What `color` means for this standard output.
-        color: anstream::AutoStream::new(std::io::stdout(), color).current_choice(),
+        color: command::stdout_color(args.color),
         report: args.report,
         report_file: args.report_file,
         strict: args.strict,
     };
     let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
-    command::transform(
-        &command,
-        &MacroEnvironment::from_process(),
-        &mut stdout,
-        &mut stderr,
-    )
+    let environment = MacroEnvironment::from_process();
+    command::transform(&command, &environment, &mut stdout, &mut stderr)
 }
 
-fn handle_event(file: &str) -> Result<(), Failure> {
-    let input = Input::from_arg(Some(file), false, "event")?;
-    command::handle_event(
-        &input,
-        &MacroEnvironment::from_process(),
-        &mut std::io::stdout().lock(),
-    )
+fn handle_event(file: Option<String>) -> Result<(), Failure> {
+    let input = Input::from_arg_here(file.as_deref(), "event")?;
+    let environment = MacroEnvironment::from_process();
+    command::handle_event(&input, &environment, &mut std::io::stdout().lock())
 }
 
-fn convert(file: &str, format: Format, output: Option<PathBuf>) -> Result<(), Failure> {
-    let input = Input::from_arg(Some(file), false, "template")?;
+fn convert(file: Option<String>, format: Format, output: Option<PathBuf>) -> Result<(), Failure> {
+    let input = Input::from_arg_here(file.as_deref(), "template")?;
     command::convert(
         &input,
         format,
@@ -210,13 +200,13 @@ fn parse_cli() -> Cli {
 fn main() -> ExitCode {
     let result = match parse_cli().command.unwrap_or(Command::Serve) {
         Command::Transform(args) => transform(args),
-        Command::HandleEvent { file } => handle_event(&file),
+        Command::HandleEvent { file } => handle_event(file),
         Command::Parameters => parameters(),
         Command::Convert {
             file,
             format,
             output,
-        } => convert(&file, format, output),
+        } => convert(file, format, output),
         Command::Serve => serve(),
     };
     match result {

@@ -136,7 +136,7 @@ pub enum Change {
 /// costs no formatting; it compares and prints as its text.
 #[derive(Clone)]
 pub enum Origin {
-    /// A fixed sentence (`dd-trace only`, `the function's handler`...).
+    /// A fixed sentence (`the function's handler`...).
     Text(Cow<'static, str>),
     /// A parameter and where its value came from: `site (transform
     /// parameter)`, or only `site` when it has no recorded source.

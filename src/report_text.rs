@@ -90,13 +90,17 @@ fn summary(report: &Report, strict: bool) -> String {
     } else {
         "fails (--strict: warnings are errors)"
     };
+    let partly = match count(ResourceStatus::Partial) {
+        0 => String::new(),
+        1 => " (1 of them only in part: see the \"- skipped\" line under it)".to_string(),
+        n => format!(" ({n} of them only in part: see the \"- skipped\" lines under them)"),
+    };
     format!(
-        "DatadogServerless dry run {outcome}: {} changed ({} partly), {} skipped; {}, {}.",
+        "DatadogServerless dry run {outcome}: {} changed{partly}, {} skipped; {}, {}.",
         plural(
             count(ResourceStatus::Changed) + count(ResourceStatus::Partial),
             "resource"
         ),
-        count(ResourceStatus::Partial),
         count(ResourceStatus::Skipped),
         plural(warnings, "warning"),
         plural(errors, "error"),
@@ -270,6 +274,30 @@ mod tests {
     }
 
     #[test]
+    fn a_resource_changed_only_in_part_is_explained() {
+        let mut r = Report::default();
+        let image = Change::Skipped {
+            reason: "container image: environment only".into(),
+        };
+        for id in ["F", "G"] {
+            r.change(
+                id,
+                "AWS::Lambda::Function",
+                Change::EnvKept {
+                    name: "DD_ENV".into(),
+                },
+            );
+            r.change(id, "AWS::Lambda::Function", image.clone());
+        }
+        let text = render(&r, &Secrets::default(), false);
+        assert!(
+            text.starts_with("DatadogServerless dry run succeeds: 2 resources changed (2 of them only in part: see the \"- skipped\" lines under them), 0 skipped;"),
+            "{text}"
+        );
+        assert!(text.contains("  - skipped   container image: environment only\n"));
+    }
+
+    #[test]
     fn layout() {
         let mut r = Report::default();
         r.change(
@@ -293,7 +321,7 @@ mod tests {
         r.default_used("nodeLayerVersion=142".into());
         assert_eq!(
             render(&r, &Secrets::default(), false),
-            "DatadogServerless dry run fails: 1 resource changed (0 partly), 1 skipped; 2 warnings, 1 error.
+            "DatadogServerless dry run fails: 1 resource changed, 1 skipped; 2 warnings, 1 error.
 
 F (AWS::Lambda::Function): changed
   ~ handler   {\"Ref\":\"H\"} → wrapper.handler

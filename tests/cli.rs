@@ -440,6 +440,92 @@ fn validation_failure_is_exit_1_with_the_report_still_written() {
     assert_eq!(report["errors"].as_array().unwrap().len(), 1);
 }
 
+// ------------------------------------------------------------ conventions
+
+#[test]
+fn every_subcommand_help_ends_with_examples() {
+    for command in [
+        "transform",
+        "handle-event",
+        "parameters",
+        "convert",
+        "serve",
+    ] {
+        for flag in ["-h", "--help"] {
+            let r = run(&[command, flag]).exited(0);
+            let (_, examples) = r.stdout.rsplit_once("\nExamples:\n").unwrap_or_else(|| {
+                panic!("{command} {flag} has no Examples section:\n{}", r.stdout)
+            });
+            assert!(
+                examples.contains(&format!("dd-serverless-macro {command}")),
+                "{command} {flag}: {examples}"
+            );
+        }
+    }
+}
+
+/// With no FILE and a terminal on standard input, the commands that read
+/// one stop at once (nobody types a template) rather than wait there.
+/// util-linux's `script` gives the binary a terminal.
+#[cfg(target_os = "linux")]
+#[test]
+fn without_a_file_a_terminal_is_not_read() {
+    let binary = env!("CARGO_BIN_EXE_dd-serverless-macro");
+    for (command, what) in [
+        ("transform", "template"),
+        ("convert --format json", "template"),
+        ("handle-event", "event"),
+    ] {
+        let output = Command::new("script")
+            // A run that waits on the terminal would end by timeout: exit=124.
+            .args([
+                "-qec",
+                &format!("timeout 10 {binary} {command}; echo exit=$?"),
+                "/dev/null",
+            ])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("util-linux's script runs");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            text.contains(&format!(
+                "error: no {what} file given; name one, or give `-`"
+            )) && text.contains("exit=2"),
+            "{command}: {text}"
+        );
+    }
+}
+
+/// A template using the bundled layer version (no pythonLayerVersion).
+const BUNDLED_DEFAULTS: &str = "{\"Resources\": {\"Fn\": {\"Type\": \"AWS::Lambda::Function\", \"Properties\": {\"Handler\": \"app.handler\", \"Runtime\": \"python3.12\", \"Role\": \"arn:aws:iam::123456789012:role/r\", \"Code\": {\"ZipFile\": \"x\"}}}}}";
+
+#[test]
+fn without_a_file_piped_input_is_read() {
+    let r = run_with(&["transform", "--diff"], &[], Some(BUNDLED_DEFAULTS)).exited(0);
+    assert!(r.stdout.contains("Resources.Fn"), "{}", r.stdout);
+    let r = run_with(
+        &["convert", "--format", "yaml"],
+        &[],
+        Some(BUNDLED_DEFAULTS),
+    )
+    .exited(0);
+    assert_starts_with(&r.stdout, "Resources:\n");
+}
+
+#[test]
+fn the_bundled_layer_versions_are_named_once_per_run() {
+    for extra in [&[][..], &["--report", "text"][..]] {
+        let mut args = vec!["transform", "-", "-o", "/dev/null"];
+        args.extend(extra);
+        let r = run_with(&args, &[], Some(BUNDLED_DEFAULTS)).exited(0);
+        let summaries = r.stderr.lines().filter(|l| {
+            l.starts_with("note: bundled default layer versions used: pythonLayerVersion=127")
+                || l.starts_with("Defaults used: pythonLayerVersion=127")
+        });
+        assert_eq!(summaries.count(), 1, "{args:?}:\n{}", r.stderr);
+    }
+}
+
 // --------------------------------------------------------- README examples
 
 /// cfn-lint finds no error in these templates (warnings are allowed: CDK and

@@ -74,6 +74,18 @@ pub struct TransformCommand {
     pub strict: bool,
 }
 
+/// What `--color` means for this process's standard output: `Always`
+/// (keep the diff's colours) or `Never`, anstream deciding `auto` (a
+/// terminal, NO_COLOR, TERM=dumb, CLICOLOR and CLICOLOR_FORCE).
+pub fn stdout_color(when: clap::ColorChoice) -> ColorChoice {
+    let choice = match when {
+        clap::ColorChoice::Auto => ColorChoice::Auto,
+        clap::ColorChoice::Always => ColorChoice::Always,
+        clap::ColorChoice::Never => ColorChoice::Never,
+    };
+    anstream::AutoStream::new(std::io::stdout(), choice).current_choice()
+}
+
 /// The stack's region for a dry run: `--region`, else `AWS_REGION`, else
 /// `AWS_DEFAULT_REGION`, else `us-east-1`.
 pub fn region(given: Option<String>) -> String {
@@ -112,7 +124,9 @@ pub fn transform(
     let secrets = Secrets::collect(&prepared.request, environment, &[&original]);
     let (response, report) = handle_with_report(prepared.request, environment);
     if !json_on_stderr {
-        print_diagnostics(&report, &secrets, true, stderr);
+        // A text report on standard error says which defaults were used.
+        let note_defaults = report_on_stderr.is_none();
+        print_diagnostics(&report, &secrets, note_defaults, stderr);
     }
     if let Some(format) = report_format {
         let text = match format {
@@ -298,9 +312,22 @@ mod tests {
 
     #[test]
     fn the_bundled_versions_are_named_once() {
+        let summaries = |err: &str| {
+            err.lines()
+                .filter(|l| {
+                    l.starts_with("note: bundled default") || l.starts_with("Defaults used:")
+                })
+                .count()
+        };
         let (result, _, err) = run(DEFAULTS_USED, |_| {});
         assert_eq!(result, Ok(()));
-        assert_eq!(err.matches("pythonLayerVersion=").count(), 1, "{err}");
+        assert_eq!(summaries(&err), 1, "{err}");
+        let (_, _, err) = run(DEFAULTS_USED, |c| c.report = Some(ReportFormat::Text));
+        assert_eq!(summaries(&err), 1, "{err}");
+        assert!(
+            err.contains("\nDefaults used: pythonLayerVersion=127\n"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ impl Input {
             Some("-") => Ok(Input::Stdin),
             Some(path) => Ok(Input::File(PathBuf::from(path))),
             None if stdin_is_terminal => Err(Failure::Usage(format!(
-                "no {what} given: name a {what} file, or give `-` to read one from standard input"
+                "no {what} file given; name one, or give `-` to read the {what} from standard input"
             ))),
             None => Ok(Input::Stdin),
         }
@@ -118,7 +118,7 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         assert_eq!(
             e.to_string(),
-            "no template given: name a template file, or give `-` to read one from standard input"
+            "no template file given; name one, or give `-` to read the template from standard input"
         );
         assert_eq!(
             Input::from_arg(None, false, "template").unwrap(),

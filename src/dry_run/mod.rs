@@ -11,10 +11,12 @@
 //! Around that: [`input`] reads templates and events, [`labelled`] writes a
 //! template knowing which resource each line is for, [`diff`] compares two
 //! such texts, and [`command`] is the CLI's commands (strict mode, where
-//! the report goes, the diff) as functions the tests reach.
+//! the report goes, the diff) as functions the tests reach, [`examples`]
+//! the examples their `--help` ends with.
 
 pub mod command;
 pub mod diff;
+pub mod examples;
 pub mod input;
 pub mod labelled;
 

@@ -30,7 +30,7 @@ pub fn configure(edit: &mut FunctionEdit, fragment: &Value) {
             if xray {
                 "hybrid tracing (X-Ray and dd-trace)"
             } else {
-                "dd-trace only"
+                "no X-Ray traces to merge: enableXrayTracing is false"
             },
         ),
         None => {}
