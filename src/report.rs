@@ -209,7 +209,7 @@ pub struct ResourceReport {
 }
 
 impl ResourceReport {
-    /// Adds a change, when [`ResourceReport::keeps`] it.
+    /// Adds a change, when the report keeps it (see `keeps`).
     pub fn push(&mut self, change: Change, detail: Detail) {
         if self.keeps(matches!(change, Change::Skipped { .. }), detail) {
             self.changes.push(change);

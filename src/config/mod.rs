@@ -2,19 +2,20 @@
 //! defaults, and the validation rules that involve only parameters (SPEC §2,
 //! §11, §12).
 //!
-//! Each parameter is declared once, in the table of `params.rs`; its
-//! [`Config`] field, its merge with provenance ([`sources`]), its checks
-//! ([`validate`]), the `DD_*` variable it is copied to and its row in the
-//! README ([`docs`]) all follow from that declaration. Everything is read
-//! once, up front, into a typed [`Config`]; no pass reads the environment.
+//! Each parameter is declared once, in the table of `params.rs` (how to add
+//! one: CONTRIBUTING.md); its [`Config`] field and [`Param`] key, its merge
+//! with provenance (`sources.rs`), its checks (`validate.rs`), the `DD_*`
+//! variable it is copied to (`lambda::env`) and its row in the README
+//! (`docs.rs`) all follow from that declaration. Everything is read once, up
+//! front, into a typed [`Config`]; no pass reads the environment.
 
 mod declare;
-pub mod docs;
+mod docs;
 mod params;
 mod resource;
-pub mod sources;
+mod sources;
 mod spec;
-pub mod validate;
+mod validate;
 mod values;
 
 use serde_json::{Map, Value};

@@ -4,7 +4,7 @@
 //!
 //! An entry is its one-line doc (the README's table shows it), its
 //! [`Config`] field and type, and its [`ParamSpec`]: the name users write,
-//! its [`Kind`], and as needed its default, the `DD_*` variable it is
+//! its [`super::Kind`], and as needed its default, the `DD_*` variable it is
 //! (`.variable`), or only reads a site-wide default from (`.macro_env`) or
 //! only sets on functions (`.sets`), aliases, a check of its literal values
 //! and whether it is a secret. Table order is the README's order.
