@@ -79,6 +79,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::dry_run::labelled::tests::sample;
     use crate::dry_run::labelled::write;
     use crate::secrets::Secrets;
     use crate::template::Format;
@@ -89,18 +90,6 @@ mod tests {
 
     fn plain(styled: &str) -> String {
         anstream::adapter::strip_str(styled).to_string()
-    }
-
-    fn sample() -> Value {
-        json!({
-            "Transform": ["AWS::Serverless-2016-10-31", {"Name": "DatadogServerless", "Parameters": {"a": 1}}],
-            "Description": "line one: a\nline two: b",
-            "Resources": {
-                "First": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": "a.b", "Runtime": "python3.12"}},
-                "Second": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": "c.d", "Runtime": "nodejs20.x"}}
-            },
-            "Outputs": {"Out": {"Value": {"Ref": "First"}}}
-        })
     }
 
     #[test]

@@ -159,11 +159,12 @@ fn inner(document: &Value, format: Format, depth: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use serde_json::json;
 
-    pub(super) fn sample() -> Value {
+    /// A template with a section of each shape (the diff's tests use it too).
+    pub(in crate::dry_run) fn sample() -> Value {
         json!({
             "Transform": ["AWS::Serverless-2016-10-31", {"Name": "DatadogServerless", "Parameters": {"a": 1}}],
             "Description": "line one: a\nline two: b",
