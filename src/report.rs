@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::config::Source;
+use crate::config::{Param, Source};
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,19 +140,19 @@ pub enum Origin {
     Text(Cow<'static, str>),
     /// A parameter and where its value came from: `site (transform
     /// parameter)`, or only `site` when it has no recorded source.
-    Parameter(&'static str, Option<Source>),
+    Parameter(Param, Option<Source>),
     /// A layer parameter: `parameter pythonLayerVersion (transform
     /// parameter)`, `(unset)` when it has no recorded source.
-    LayerParameter(&'static str, Option<Source>),
+    LayerParameter(Param, Option<Source>),
     /// A bundled layer version: `bundled default pythonLayerVersion=127`.
-    BundledDefault(&'static str, u64),
+    BundledDefault(Param, u64),
 }
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Origin::Text(text) => f.write_str(text),
-            Origin::Parameter(name, None) => f.write_str(name),
+            Origin::Parameter(name, None) => f.write_str(name.name()),
             Origin::Parameter(name, Some(source)) => write!(f, "{name} ({source})"),
             Origin::LayerParameter(name, None) => write!(f, "parameter {name} (unset)"),
             Origin::LayerParameter(name, Some(source)) => write!(f, "parameter {name} ({source})"),

@@ -225,7 +225,7 @@ pub fn set_new(
 
 /// `NAME (where it came from)`, for the report.
 pub fn source_of(config: &Config, param: Param) -> Origin {
-    Origin::Parameter(param.name(), config.source(param).cloned())
+    Origin::Parameter(param, config.source(param).cloned())
 }
 
 /// A boolean as an environment value: `"true"` or `"false"`.

@@ -293,7 +293,7 @@ fn choose_anew(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option
         return Some(Chosen {
             arn: arn.clone(),
             name: None,
-            source: Origin::LayerParameter(arn_param.name(), config.source(arn_param).cloned()),
+            source: Origin::LayerParameter(arn_param, config.source(arn_param).cloned()),
             bundled_default: false,
             default_used: None,
         });
@@ -314,7 +314,7 @@ fn choose_anew(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option
     let (version, source) = match kind.version(&config) {
         Some(v) => (
             v,
-            Origin::LayerParameter(version_param.name(), config.source(version_param).cloned()),
+            Origin::LayerParameter(version_param, config.source(version_param).cloned()),
         ),
         None if config.use_layers_from_account.is_some() => {
             let family = edit.family.display_name();
@@ -332,10 +332,7 @@ fn choose_anew(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option
             edit.error(message);
             return None;
         }
-        None => (
-            default,
-            Origin::BundledDefault(version_param.name(), default),
-        ),
+        None => (default, Origin::BundledDefault(version_param, default)),
     };
     let fips = config.lambda_fips == Some(true);
     let bundled_default = kind.version(&config).is_none();
