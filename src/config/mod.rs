@@ -12,9 +12,11 @@
 mod declare;
 mod docs;
 mod params;
+mod region;
 mod resource;
 mod sources;
 mod spec;
+mod suggest;
 mod validate;
 mod values;
 
@@ -22,9 +24,11 @@ use serde_json::{Map, Value};
 
 pub use docs::parameters_markdown;
 pub use params::{API_KEY_PARAMS, Config, PARAMS, Param};
+pub use region::{AWS_REGIONS, NotARegion, UnlistedRegion, check_region, unlisted_region};
 pub use resource::exclusion_reason;
 pub use sources::{MacroEnvironment, Source, closest_name};
 pub use spec::{Check, Kind, ParamSpec, param};
+pub use suggest::closest;
 pub use validate::SITES;
 pub use values::{ExistingLogGroups, FieldValue, ImageRuntime};
 
@@ -272,6 +276,10 @@ mod tests {
                 "parameter `exclude` must be a list of logical ids",
             ),
             (
+                json!({"exclude": "[\"A\", B]"}),
+                "parameter `exclude` must be a list of logical ids: the string \"[\"A\", B]\" starts like a JSON list but is not one",
+            ),
+            (
                 json!({"pythonLayerVersion": 1, "pythonLayerArn": "arn:aws:lambda:us-east-1:1:layer:x:1"}),
                 "both `pythonLayerVersion` and `pythonLayerArn` are set",
             ),
@@ -334,6 +342,46 @@ mod tests {
         assert_eq!(c.clone(), c);
         let o = c.with_overrides("Fn", json!({"service": "b"}).as_object().unwrap(), &mut r);
         assert_ne!(o, c);
+    }
+
+    #[test]
+    fn a_list_given_as_a_json_string_is_that_list_from_every_source() {
+        let list = json!(r#"["A", "B"]"#);
+        let (c, r) = build(json!({"exclude": list}), json!({}), &[]);
+        assert_eq!(c.exclude, ["A", "B"], "{r:?}");
+        let mappings = json!({"Mappings": {"Datadog": {"Parameters": {"exclude": list}}}});
+        let (c, _) = build(json!({}), mappings, &[]);
+        assert_eq!(c.exclude, ["A", "B"]);
+        let (c, mut r) = build(json!({}), json!({}), &[]);
+        let own = json!({"existingLogGroups": list});
+        let o = c.with_overrides("Fn", own.as_object().unwrap(), &mut r);
+        assert_eq!(
+            o.existing_log_groups,
+            ExistingLogGroups::Only(vec!["A".into(), "B".into()])
+        );
+        assert!(errors(&r).is_empty(), "{:?}", errors(&r));
+    }
+
+    #[test]
+    fn an_excluded_id_that_is_no_resource_is_a_warning_naming_the_closest() {
+        let fragment = json!({"Resources": {
+            "AddBookFunction": {"Type": "AWS::Serverless::Function"},
+            "Table": {"Type": "AWS::DynamoDB::Table"}}});
+        let (_, r) = build(
+            json!({"exclude": ["AddBookFuncton", "table", "Table", "Nothing"]}),
+            fragment,
+            &[],
+        );
+        let warnings: Vec<&str> = r.warnings().map(|w| w.message.as_str()).collect();
+        assert_eq!(
+            warnings,
+            [
+                "parameter `exclude` lists `AddBookFuncton`, which is not a resource of the template, so it leaves nothing alone; did you mean `AddBookFunction`?",
+                "parameter `exclude` lists `table`, which is not a resource of the template, so it leaves nothing alone; did you mean `Table`?",
+                "parameter `exclude` lists `Nothing`, which is not a resource of the template, so it leaves nothing alone; remove it or correct it.",
+            ]
+        );
+        assert!(errors(&r).is_empty());
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! The settings of one resource: its own `Metadata.Datadog.Parameters`
-//! over the global ones, and whether it is excluded.
+//! over the global ones, and whether it is excluded (and whether `exclude`
+//! names resources the template has).
 
 use std::borrow::Cow;
 
 use serde_json::Value;
 
 use super::params::Config;
+use super::suggest::closest;
 use crate::report::Report;
+use crate::template::resources::resources;
 
 /// Why a resource is left alone by the settings, if it is: listed in
 /// `exclude`, or marked `Metadata: {Datadog: {Exclude: true}}`.
@@ -23,6 +26,29 @@ pub fn exclusion_reason(id: &str, resource: &Value, config: &Config) -> Option<&
 }
 
 impl Config {
+    /// Warns about each id of `exclude` that is not a resource of the
+    /// template (a typo, a wrong case): it leaves nothing alone, and the
+    /// resource meant is instrumented. The warning names the closest id.
+    pub(super) fn warn_of_unknown_exclusions(&self, fragment: &Value, report: &mut Report) {
+        let Some(resources) = resources(fragment) else {
+            return;
+        };
+        for id in self
+            .exclude
+            .iter()
+            .filter(|id| !resources.contains_key(*id))
+        {
+            let hint = match closest(id, resources.keys().map(String::as_str)) {
+                Some(meant) => format!("; did you mean `{meant}`?"),
+                None => "; remove it or correct it.".to_string(),
+            };
+            report.warn(
+                None,
+                format!("parameter `exclude` lists `{id}`, which is not a resource of the template, so it leaves nothing alone{hint}"),
+            );
+        }
+    }
+
     /// The configuration for one resource: this one, or with the resource's
     /// `Metadata.Datadog.Parameters` merged over it. `None` when those are
     /// invalid; the problems, naming the resource, are then in `report`.

@@ -30,6 +30,16 @@ pub enum Source {
 }
 
 impl Source {
+    /// Whether the value was given for this template (its transform entry,
+    /// its Mappings, a resource's Metadata), rather than a default or the
+    /// macro's site-wide environment.
+    pub fn is_explicit(&self) -> bool {
+        matches!(
+            self,
+            Source::Params | Source::Mappings | Source::Metadata(_)
+        )
+    }
+
     /// Priority: a higher number wins over a lower one.
     fn rank(&self) -> u8 {
         match self {
@@ -177,19 +187,11 @@ impl Merged {
 
 /// The known parameter closest to an unknown name, when close enough.
 pub fn closest_name(unknown: &str) -> Option<&'static str> {
-    let lower = unknown.to_ascii_lowercase();
-    PARAMS
+    let names = PARAMS
         .iter()
-        .flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied()))
-        .map(|n| {
-            (
-                strsim::damerau_levenshtein(&lower, &n.to_ascii_lowercase()),
-                n,
-            )
-        })
-        .filter(|(d, n)| *d <= 3.max(n.len() / 4))
-        .min_by_key(|(d, _)| *d)
-        .and_then(|(_, n)| Param::from_name(n))
+        .flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied()));
+    super::suggest::closest(unknown, names)
+        .and_then(Param::from_name)
         .map(Param::name)
 }
 
@@ -214,7 +216,9 @@ impl Config {
             }
         }
         merged.merge(inputs.params, Source::Params, None, report);
-        Config::from_merged(merged, None, report)
+        let config = Config::from_merged(merged, None, report);
+        config.warn_of_unknown_exclusions(inputs.fragment, report);
+        config
     }
 
     /// The configuration for one resource whose `Metadata.Datadog.Parameters`

@@ -16,7 +16,7 @@ pub enum Kind {
     Text,
     /// An ARN (`arn:...`), or an intrinsic that yields one.
     Arn,
-    /// A list of logical ids (or one comma-separated string).
+    /// A list of logical ids, written as any [list](Kind::normalize) is.
     IdList,
     /// `true`, `false`, or a list of logical ids.
     BoolOrIdList,
@@ -51,6 +51,13 @@ impl Kind {
     /// field reads ([`super::values::FieldValue`]): a boolean, a number, a
     /// string or intrinsic, a list of strings; or why it cannot be one
     /// (`must be ..., not ...`).
+    ///
+    /// A list (of the list kinds) is read the same from every source: a
+    /// list of strings; a string holding a JSON list of strings
+    /// (`'["A","B"]'`, the one way to give a list in `--param`, a
+    /// CloudFormation parameter or an environment variable); or one
+    /// comma-separated string (`A,B`). A string that starts with `[` but is
+    /// not such a list is refused, not split at its commas.
     pub fn normalize(self, value: &Value) -> Result<Value, String> {
         let wrong = || format!("must be {}, not {}.", self.expected(), describe(value));
         let boolean = |value: &Value| match value {
@@ -84,32 +91,48 @@ impl Kind {
                 v if is_intrinsic(v) => Ok(v.clone()),
                 _ => Err(wrong()),
             },
-            Kind::IdList => ids(value).ok_or_else(wrong),
-            Kind::BoolOrIdList => boolean(value)
-                .map(Value::Bool)
-                .or_else(|| ids(value))
-                .ok_or_else(wrong),
+            Kind::IdList => list(value, self),
+            Kind::BoolOrIdList => match boolean(value) {
+                Some(b) => Ok(Value::Bool(b)),
+                None => list(value, self),
+            },
         }
     }
 }
 
-/// A list of ids (as a JSON list of strings) from a list of strings or one
-/// comma-separated string.
-fn ids(value: &Value) -> Option<Value> {
-    let ids: Vec<Value> = match value {
-        Value::Array(items) => items
-            .iter()
-            .map(|i| i.as_str().map(|s| Value::String(s.trim().to_string())))
-            .collect::<Option<_>>()?,
-        Value::String(s) => s
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| Value::String(s.to_string()))
-            .collect(),
-        _ => return None,
+/// A list of strings, as a JSON list, from any way of writing one (see
+/// [`Kind::normalize`]); or why `value` is none, for a parameter of `kind`.
+fn list(value: &Value, kind: Kind) -> Result<Value, String> {
+    let expected = kind.expected();
+    let items = match value {
+        Value::Array(items) => items,
+        Value::String(text) if text.trim_start().starts_with('[') => {
+            let items = serde_json::from_str::<Vec<Value>>(text).map_err(|e| {
+                format!(
+                    "must be {expected}: {} starts like a JSON list but is not one ({e}).",
+                    describe(value)
+                )
+            })?;
+            return list(&Value::Array(items), kind);
+        }
+        Value::String(text) => {
+            let items = text.split(',').map(str::trim).filter(|s| !s.is_empty());
+            return Ok(items.map(|s| Value::String(s.to_string())).collect());
+        }
+        _ => return Err(format!("must be {expected}, not {}.", describe(value))),
     };
-    Some(Value::Array(ids))
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| match item.as_str() {
+            Some(text) => Ok(Value::String(text.trim().to_string())),
+            None => Err(format!(
+                "must be {expected}, but its item {} is {}.",
+                i + 1,
+                describe(item)
+            )),
+        })
+        .collect()
 }
 
 /// A short description of a value for error messages, never its content
@@ -291,6 +314,30 @@ mod tests {
             ),
             (Kind::IdList, json!("A, B,"), Ok(json!(["A", "B"]))),
             (Kind::IdList, json!([" A "]), Ok(json!(["A"]))),
+            (
+                Kind::IdList,
+                json!(r#" ["A", "B"] "#),
+                Ok(json!(["A", "B"])),
+            ),
+            (Kind::IdList, json!("[]"), Ok(json!([]))),
+            (
+                Kind::IdList,
+                json!(r#"["A","#),
+                Err(
+                    "must be a list of logical ids: the string \"[\"A\",\" starts like a JSON list but is not one (EOF while parsing a value at line 1 column 5).",
+                ),
+            ),
+            (
+                Kind::IdList,
+                json!("[1]"),
+                Err("must be a list of logical ids, but its item 1 is the number 1."),
+            ),
+            (
+                Kind::IdList,
+                json!({"A": 1}),
+                Err("must be a list of logical ids, not an object."),
+            ),
+            (Kind::BoolOrIdList, json!(r#"["F"]"#), Ok(json!(["F"]))),
             (Kind::BoolOrIdList, json!("true"), Ok(json!(true))),
             (Kind::BoolOrIdList, json!(["F"]), Ok(json!(["F"]))),
             (

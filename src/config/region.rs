@@ -1,0 +1,216 @@
+//! The stack's region: whether a text is an AWS region, and the regions AWS
+//! runs (for "did you mean"). A region is an input of the transform like its
+//! parameters: layer ARNs are built with it, so a typo must stop the run
+//! rather than give `arn:aws:lambda:eu-wst-1:...`. The dry run checks
+//! `--region` with [`check_region`] (an error) and [`unlisted_region`] (a
+//! warning); a macro event's `region` is to be checked with them too.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::suggest::closest;
+
+/// The regions AWS runs, by partition (botocore's `endpoints.json`). Only
+/// for suggestions: a region of the right form that is not listed (a new
+/// one) is accepted. Datadog publishes its layers in some of them only
+/// (`lambda::published`).
+pub const AWS_REGIONS: &[&str] = &[
+    // aws
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    // aws-cn
+    "cn-north-1",
+    "cn-northwest-1",
+    // aws-us-gov
+    "us-gov-east-1",
+    "us-gov-west-1",
+    // aws-iso, aws-iso-b, aws-iso-e, aws-iso-f
+    "us-iso-east-1",
+    "us-iso-west-1",
+    "us-isob-east-1",
+    "us-isob-west-1",
+    "eu-isoe-west-1",
+    "us-isof-east-1",
+    "us-isof-south-1",
+    // aws-eusc (its `eusc-` prefix is not of the usual form)
+    "eusc-de-east-1",
+];
+
+/// The form of a region name: `us-east-1`, `us-gov-west-1`, `us-isob-east-1`.
+static REGION_FORM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$").expect("a valid pattern")
+});
+
+/// A text that is not an AWS region, and the known region it is closest to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{given}` is not an AWS region{}", hint(*closest))]
+pub struct NotARegion {
+    /// The text given.
+    pub given: String,
+    /// The known region closest to it, when one is close.
+    pub closest: Option<&'static str>,
+}
+
+/// The end of [`NotARegion`]'s message: the suggestion or the form expected.
+fn hint(closest: Option<&str>) -> String {
+    match closest {
+        Some(region) => format!("; did you mean {region}?"),
+        None => " (a region looks like us-east-1 or eu-west-3)".to_string(),
+    }
+}
+
+/// A region of the right form that [`AWS_REGIONS`] does not list: a typo
+/// (`eu-wst-1`), or a region AWS opened since.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "region `{given}` is not one AWS is known to run{}; layer ARNs are built with it as given",
+    closest.map(|r| format!(" (did you mean {r}?)")).unwrap_or_default()
+)]
+pub struct UnlistedRegion {
+    /// The region given.
+    pub given: String,
+    /// The known region closest to it, when one is close.
+    pub closest: Option<&'static str>,
+}
+
+/// Whether `region` is an AWS region: of the form `xx-name-N` (with `-gov`
+/// or `-isoX` after the first part), or one [`AWS_REGIONS`] lists. Else
+/// why not, with the closest known region.
+pub fn check_region(region: &str) -> Result<(), NotARegion> {
+    if REGION_FORM.is_match(region) || AWS_REGIONS.contains(&region) {
+        return Ok(());
+    }
+    Err(NotARegion {
+        given: region.to_string(),
+        closest: closest_region(region),
+    })
+}
+
+/// A region (one [`check_region`] accepts) that is not listed, with the
+/// closest that is; `None` when it is listed.
+pub fn unlisted_region(region: &str) -> Option<UnlistedRegion> {
+    (!AWS_REGIONS.contains(&region)).then(|| UnlistedRegion {
+        given: region.to_string(),
+        closest: closest_region(region),
+    })
+}
+
+/// The listed region closest to `region`, when one is close.
+fn closest_region(region: &str) -> Option<&'static str> {
+    closest(region, AWS_REGIONS.iter().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_are_recognised_by_their_form() {
+        for region in [
+            "us-east-1",
+            "us-gov-west-1",
+            "us-isob-east-1",
+            "cn-northwest-1",
+            "eusc-de-east-1",
+            // Not listed yet, but of the form.
+            "xx-mars-9",
+        ] {
+            assert_eq!(check_region(region), Ok(()), "{region}");
+        }
+    }
+
+    #[test]
+    fn anything_else_is_refused_with_the_closest_region() {
+        let table = [
+            ("EU-WEST-1", Some("eu-west-1")),
+            ("useast1", Some("us-east-1")),
+            ("us-east-1 ", Some("us-east-1")),
+            ("foo bar", None),
+            ("", None),
+        ];
+        for (given, closest) in table {
+            let refused = check_region(given).unwrap_err();
+            assert_eq!(refused.closest, closest, "{given:?}");
+        }
+        assert_eq!(
+            check_region("EU-WEST-1").unwrap_err().to_string(),
+            "`EU-WEST-1` is not an AWS region; did you mean eu-west-1?"
+        );
+        assert_eq!(
+            check_region("foo bar").unwrap_err().to_string(),
+            "`foo bar` is not an AWS region (a region looks like us-east-1 or eu-west-3)"
+        );
+    }
+
+    #[test]
+    fn a_region_of_the_form_that_is_not_listed_is_named_with_the_closest() {
+        assert_eq!(unlisted_region("eu-west-1"), None);
+        let typo = unlisted_region("eu-wst-1").unwrap();
+        assert_eq!(typo.closest, Some("eu-west-1"));
+        assert_eq!(
+            typo.to_string(),
+            "region `eu-wst-1` is not one AWS is known to run (did you mean eu-west-1?); layer ARNs are built with it as given"
+        );
+        assert_eq!(unlisted_region("xx-mars-9").unwrap().closest, None);
+    }
+
+    #[test]
+    fn every_entry_is_a_region_listed_once() {
+        for region in AWS_REGIONS {
+            assert!(
+                REGION_FORM.is_match(region) || region.starts_with("eusc-"),
+                "{region}"
+            );
+        }
+        let mut unique = AWS_REGIONS.to_vec();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), AWS_REGIONS.len(), "a region is listed twice");
+    }
+
+    #[test]
+    fn datadog_publishes_only_in_known_regions() {
+        for layer in crate::lambda::published::layers() {
+            for (region, _) in layer.regions() {
+                assert!(
+                    AWS_REGIONS.contains(&region),
+                    "{}: {region} is missing from AWS_REGIONS",
+                    layer.key()
+                );
+            }
+        }
+    }
+}
