@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use dd_serverless_macro::dry_run::command::{self, Failure, ReportFormat, TransformCommand};
+use dd_serverless_macro::dry_run::overrides::{self, ParameterOverrides};
 use dd_serverless_macro::dry_run::{self, DryRunOptions, examples, input::Input};
 use dd_serverless_macro::{MacroEnvironment, config, template::Format};
 
@@ -82,7 +83,8 @@ struct TransformArgs {
     /// Set one macro parameter, overriding the template's Transform entry (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = dry_run::parse_key_value)]
     params: Vec<(String, String)>,
-    /// The stack's region [default: $AWS_REGION, then $AWS_DEFAULT_REGION, then us-east-1].
+    /// The stack's region, for layer ARNs; it must be an AWS region
+    /// [default: $AWS_REGION, then $AWS_DEFAULT_REGION, then us-east-1, which the run names].
     #[arg(long)]
     region: Option<String>,
     /// The stack's account id (AWS::AccountId).
@@ -91,9 +93,14 @@ struct TransformArgs {
     /// The stack's name (AWS::StackName).
     #[arg(long, default_value = "dry-run-stack")]
     stack_name: String,
-    /// A template parameter's value, as with `sam deploy --parameter-overrides` (repeatable).
-    #[arg(long, value_name = "KEY=VALUE", value_parser = dry_run::parse_key_value, num_args = 1..)]
-    parameter_overrides: Vec<(String, String)>,
+    /// Template parameters' values, as `sam deploy --parameter-overrides`
+    /// takes them: `Key=Value` pairs separated by spaces (quote a value with
+    /// spaces: `Key="a b"`), or `ParameterKey=Key,ParameterValue=Value`.
+    /// Repeatable; one argument each time. A name the template does not
+    /// declare, or a value its AllowedValues / AllowedPattern refuse, is an
+    /// error.
+    #[arg(long, value_name = "PAIRS", value_parser = overrides::parse)]
+    parameter_overrides: Vec<ParameterOverrides>,
     /// The name of our entry in the template's Transform section.
     #[arg(long, default_value = dry_run::DEFAULT_TRANSFORM_NAME)]
     transform_name: String,
@@ -137,16 +144,20 @@ struct TransformArgs {
 }
 
 fn transform(args: TransformArgs) -> Result<(), Failure> {
+    let region = command::region(args.region)?;
     let command = TransformCommand {
         input: Input::from_arg_here(args.file.as_deref(), "template")?,
         options: DryRunOptions {
             transform_name: args.transform_name,
             params: args.params,
-            parameter_overrides: args.parameter_overrides,
-            region: command::region(args.region),
+            parameter_overrides: (args.parameter_overrides.into_iter())
+                .flat_map(ParameterOverrides::into_pairs)
+                .collect(),
+            region: region.name,
             account_id: args.account_id,
             stack_name: args.stack_name,
         },
+        region_source: region.source,
         format: args.format,
         output: args.output,
         diff: args.diff,

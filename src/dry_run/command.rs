@@ -13,6 +13,7 @@ use anstream::adapter::strip_str;
 use super::input::Input;
 use super::labelled;
 use super::{DryRunOptions, diff, finish, prepare};
+use crate::config::{check_region, unlisted_region};
 use crate::report::Report;
 use crate::secrets::Secrets;
 use crate::template::{self, Format};
@@ -56,6 +57,8 @@ pub struct TransformCommand {
     pub input: Input,
     /// The stack and the transform's parameters.
     pub options: DryRunOptions,
+    /// Where `options.region` came from (the run names a default one).
+    pub region_source: RegionSource,
     /// The output format; the input's when `None`.
     pub format: Option<Format>,
     /// Where the template goes instead of standard output.
@@ -86,14 +89,65 @@ pub fn stdout_color(when: clap::ColorChoice) -> ColorChoice {
     anstream::AutoStream::new(std::io::stdout(), choice).current_choice()
 }
 
+/// The region a dry run builds layer ARNs for, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackRegion {
+    /// The region.
+    pub name: String,
+    /// Where it came from.
+    pub source: RegionSource,
+}
+
+/// Where a dry run's region came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionSource {
+    /// `--region`.
+    Flag,
+    /// This environment variable (`AWS_REGION`, `AWS_DEFAULT_REGION`).
+    Variable(&'static str),
+    /// None of them: [`DEFAULT_REGION`], and the run says so.
+    Default,
+}
+
+/// The region of a dry run when none is given.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// The variables read, in order, when `--region` is not given.
+const REGION_VARIABLES: [&str; 2] = ["AWS_REGION", "AWS_DEFAULT_REGION"];
+
 /// The stack's region for a dry run: `--region`, else `AWS_REGION`, else
-/// `AWS_DEFAULT_REGION`, else `us-east-1`.
-pub fn region(given: Option<String>) -> String {
-    let from = |var| std::env::var(var).ok().filter(|s: &String| !s.is_empty());
-    given
-        .or_else(|| from("AWS_REGION"))
-        .or_else(|| from("AWS_DEFAULT_REGION"))
-        .unwrap_or_else(|| "us-east-1".to_string())
+/// `AWS_DEFAULT_REGION`, else [`DEFAULT_REGION`]. One that is not an AWS
+/// region is a usage error naming where it came from and the closest region.
+pub fn region(given: Option<String>) -> Result<StackRegion, Failure> {
+    region_from(given, |var| std::env::var(var).ok())
+}
+
+/// [`region`], reading variables with `variable`.
+fn region_from(
+    given: Option<String>,
+    variable: impl Fn(&str) -> Option<String>,
+) -> Result<StackRegion, Failure> {
+    let from_variables = || {
+        REGION_VARIABLES.into_iter().find_map(|var| {
+            let value = variable(var).filter(|v| !v.is_empty())?;
+            Some((value, RegionSource::Variable(var)))
+        })
+    };
+    let (name, source) = match given
+        .map(|g| (g, RegionSource::Flag))
+        .or_else(from_variables)
+    {
+        Some(found) => found,
+        None => (DEFAULT_REGION.to_string(), RegionSource::Default),
+    };
+    if let Err(refused) = check_region(&name) {
+        let what = match source {
+            RegionSource::Variable(var) => var,
+            _ => "--region",
+        };
+        return Err(Failure::Usage(format!("{what} {refused}")));
+    }
+    Ok(StackRegion { name, source })
 }
 
 /// Runs `transform`: standard output gets the template or its diff,
@@ -121,8 +175,18 @@ pub fn transform(
             options.transform_name
         );
     }
+    if command.region_source == RegionSource::Default && !json_on_stderr {
+        let _ = writeln!(
+            stderr,
+            "note: no region given (--region, AWS_REGION or AWS_DEFAULT_REGION): using {}",
+            options.region
+        );
+    }
     let secrets = Secrets::collect(&prepared.request, environment, &[&original]);
-    let (response, report) = handle_with_report(prepared.request, environment);
+    let (response, mut report) = handle_with_report(prepared.request, environment);
+    if let Some(unlisted) = unlisted_region(&options.region) {
+        report.warn(None, unlisted.to_string());
+    }
     if !json_on_stderr {
         // A text report on standard error says which defaults were used.
         let note_defaults = report_on_stderr.is_none();
@@ -290,6 +354,7 @@ mod tests {
                 stack_name: "s".into(),
                 ..Default::default()
             },
+            region_source: RegionSource::Flag,
             format: None,
             output: None,
             diff: false,
@@ -346,6 +411,64 @@ mod tests {
         assert_eq!(out, "");
         assert!(
             err.starts_with("warning: the API key is given in plain text"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_region_comes_from_the_flag_then_the_variables_and_must_be_one() {
+        let unset = |_: &str| None;
+        let default_only = |var: &str| (var == "AWS_DEFAULT_REGION").then(|| "ap-south-1".into());
+        let region = |name: &str, source| {
+            Ok(StackRegion {
+                name: name.into(),
+                source,
+            })
+        };
+        assert_eq!(
+            region_from(Some("eu-west-1".into()), default_only),
+            region("eu-west-1", RegionSource::Flag)
+        );
+        assert_eq!(
+            region_from(None, default_only),
+            region("ap-south-1", RegionSource::Variable("AWS_DEFAULT_REGION"))
+        );
+        assert_eq!(
+            region_from(None, unset),
+            region("us-east-1", RegionSource::Default)
+        );
+        assert_eq!(
+            region_from(Some("foo bar".into()), unset),
+            Err(Failure::Usage(
+                "--region `foo bar` is not an AWS region (a region looks like us-east-1 or eu-west-3)"
+                    .into()
+            ))
+        );
+        let upper = |var: &str| (var == "AWS_REGION").then(|| "EU-WEST-1".into());
+        assert_eq!(
+            region_from(None, upper),
+            Err(Failure::Usage(
+                "AWS_REGION `EU-WEST-1` is not an AWS region; did you mean eu-west-1?".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn a_default_region_is_named_and_an_unlisted_one_is_a_warning() {
+        let (result, _, err) = run(DEFAULTS_USED, |c| c.region_source = RegionSource::Default);
+        assert_eq!(result, Ok(()));
+        assert!(
+            err.starts_with("note: no region given (--region, AWS_REGION or AWS_DEFAULT_REGION): using us-east-1\n"),
+            "{err}"
+        );
+        let (result, out, err) = run(DEFAULTS_USED, |c| {
+            c.options.region = "eu-wst-1".into();
+            c.strict = true;
+        });
+        assert!(matches!(result, Err(Failure::Failed(_))), "{result:?}");
+        assert_eq!(out, "");
+        assert!(
+            err.starts_with("warning: region `eu-wst-1` is not one AWS is known to run (did you mean eu-west-1?)"),
             "{err}"
         );
     }

@@ -10,7 +10,8 @@
 //!
 //! Around that: [`input`] reads templates and events, [`labelled`] writes a
 //! template knowing which resource each line is for, [`diff`] compares two
-//! such texts, and [`command`] is the CLI's commands (strict mode, where
+//! such texts, [`overrides`] reads `--parameter-overrides`, and
+//! [`command`] is the CLI's commands (strict mode, where
 //! the report goes, the diff) as functions the tests reach, [`examples`]
 //! the examples their `--help` ends with.
 
@@ -19,6 +20,7 @@ pub mod diff;
 pub mod examples;
 pub mod input;
 pub mod labelled;
+pub mod overrides;
 
 use serde_json::{Map, Value};
 
@@ -35,7 +37,8 @@ pub struct DryRunOptions {
     pub transform_name: String,
     /// `--param NAME=VALUE`, overriding single keys of the entry's parameters.
     pub params: Vec<(String, String)>,
-    /// `--parameter-overrides KEY=VALUE`: values of template parameters.
+    /// `--parameter-overrides`: values of template parameters, in the order
+    /// given (the last of a name wins).
     pub parameter_overrides: Vec<(String, String)>,
     /// The stack's region.
     pub region: String,
@@ -54,6 +57,25 @@ pub enum DryRunError {
         /// The transform name.
         name: String,
         /// What is wrong.
+        why: String,
+    },
+    /// `--parameter-overrides` names a parameter the template does not declare.
+    #[error(
+        "--parameter-overrides gives `{name}`, which the template does not declare in Parameters{hint}"
+    )]
+    UndeclaredOverride {
+        /// The name given.
+        name: String,
+        /// The closest declared name, or the names declared.
+        hint: String,
+    },
+    /// `--parameter-overrides` gives a value the parameter's `AllowedValues`
+    /// or `AllowedPattern` refuses.
+    #[error("--parameter-overrides gives `{name}` a value the template refuses: {why}")]
+    RefusedOverride {
+        /// The parameter.
+        name: String,
+        /// The rule broken.
         why: String,
     },
     /// A `Ref` in the transform's parameters cannot be resolved.
@@ -136,6 +158,7 @@ fn entry_name(entry: &Value) -> Option<&str> {
 
 /// Builds the macro event for a template.
 pub fn prepare(template: &Value, options: &DryRunOptions) -> Result<PreparedRun, DryRunError> {
+    overrides::check(template, &options.parameter_overrides)?;
     let name = &options.transform_name;
     let entry = transform_entries(template)
         .into_iter()
