@@ -9,7 +9,7 @@ use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use super::function::{FunctionEdit, RuntimeFamily, record};
-use crate::config::{Config, Param};
+use crate::config::{Config, Kind, Param, Source};
 use crate::report::{Change, Origin, Report};
 
 use crate::secrets::is_secret_variable;
@@ -113,16 +113,30 @@ impl<'e> Writer<'e> {
         None
     }
 
-    /// Sets a variable unless the user set it; records what happened.
+    /// Sets a variable unless the user set it; records what happened, and
+    /// warns when a parameter given for this template loses to the user's
+    /// different value.
     fn set(&mut self, name: &'static str, value: Value, source: Origin) {
-        if !self.set_new(name, value, source) {
+        if let Some((value, source)) = self.try_set(name, value, source) {
             self.kept(name);
+            self.warn_if_given_value_loses(name, &value, &source);
         }
     }
 
     /// Sets a variable and records it, unless the user set it: then
     /// returns `false` and records nothing.
     fn set_new(&mut self, name: &'static str, value: Value, source: Origin) -> bool {
+        self.try_set(name, value, source).is_none()
+    }
+
+    /// [`Writer::set_new`], giving the value and its source back when the
+    /// user set the variable.
+    fn try_set(
+        &mut self,
+        name: &'static str,
+        value: Value,
+        source: Origin,
+    ) -> Option<(Value, Origin)> {
         let globals = self.globals;
         let recorded = self.report.wants_change(self.id);
         // Shown in the report (a copy) only when the report keeps it.
@@ -135,16 +149,16 @@ impl<'e> Writer<'e> {
                     let value = slot.insert(into_env_value(value));
                     wanted.then(|| value.clone())
                 }
-                _ => return false,
+                _ => return Some((value, source)),
             },
             _ => {
                 if in_globals() {
-                    return false;
+                    return Some((value, source));
                 }
                 let value = into_env_value(value);
-                let Some(vars) = self.variables_mut() else {
-                    return true;
-                };
+                // `Environment` is an intrinsic: the error is recorded, and
+                // there is no user's value to give back.
+                let vars = self.variables_mut()?;
                 let shown = wanted.then(|| value.clone());
                 vars.insert(name.to_string(), value);
                 shown
@@ -157,7 +171,63 @@ impl<'e> Writer<'e> {
                 source,
             });
         }
-        true
+        None
+    }
+
+    /// Warns when `value`, from a parameter given for this template (not a
+    /// default, not the macro's site-wide environment), differs from the
+    /// user's value of variable `name`, which is kept. Values that are
+    /// intrinsics are not compared; a secret's are never shown.
+    fn warn_if_given_value_loses(&mut self, name: &'static str, value: &Value, source: &Origin) {
+        let Origin::Parameter(param, Some(given)) = source else {
+            return;
+        };
+        if !given.is_explicit() {
+            return;
+        }
+        let own = match &self.own {
+            Own::Variables(vars) => vars.get(name),
+            _ => None,
+        };
+        let (theirs, place) = match own {
+            Some(theirs) => (theirs, "its Environment.Variables"),
+            None => match self.globals.and_then(|g| g.get(name)) {
+                Some(theirs) => (theirs, "SAM Globals.Function.Environment.Variables"),
+                None => return,
+            },
+        };
+        let (Some(theirs), Some(ours)) = (literal(theirs), literal(value)) else {
+            return;
+        };
+        let same = match param.spec().kind {
+            Kind::Bool => theirs.eq_ignore_ascii_case(&ours),
+            _ => theirs == ours,
+        };
+        if same {
+            return;
+        }
+        let id = self.id;
+        let values = if is_secret_variable(name) {
+            format!(
+                "its {name} ({place}) over a different value from parameter `{param}` ({given}); the values are not shown (a secret)"
+            )
+        } else {
+            format!(
+                "its {name} \"{theirs}\" ({place}) over \"{ours}\" from parameter `{param}` ({given})"
+            )
+        };
+        let own_value_hint = match (own, given) {
+            (Some(_), Source::Params | Source::Mappings) => {
+                " (a value for this function alone goes in its Metadata.Datadog.Parameters)"
+            }
+            _ => "",
+        };
+        self.report.warn(
+            Some(id),
+            format!(
+                "Resource {id} keeps {values}. Remove one of the two so that they cannot disagree{own_value_hint}."
+            ),
+        );
     }
 
     /// Records that the user's value of a variable was kept.
@@ -226,6 +296,14 @@ pub fn set_new(
 /// `NAME (where it came from)`, for the report.
 pub fn source_of(config: &Config, param: Param) -> Origin {
     Origin::Parameter(param, config.source(param).cloned())
+}
+
+/// A variable's value as text, when it is known now (not an intrinsic).
+fn literal(value: &Value) -> Option<String> {
+    match as_env_value(value) {
+        Value::String(text) => Some(text),
+        _ => None,
+    }
 }
 
 /// A boolean as an environment value: `"true"` or `"false"`.
@@ -441,6 +519,120 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MacroEnvironment;
+    use crate::dry_run::{DryRunOptions, run};
+    use serde_json::json;
+
+    /// The warnings of a dry run of `template`, in us-east-1, with the
+    /// macro environment `environment`.
+    fn warnings(template: Value, environment: &[(&str, &str)]) -> Vec<String> {
+        let options = DryRunOptions {
+            transform_name: "DatadogServerless".into(),
+            region: "us-east-1".into(),
+            ..Default::default()
+        };
+        let environment = MacroEnvironment::from_pairs(environment.iter().copied());
+        let outcome = run(&template, &options, &environment).unwrap();
+        assert!(outcome.output.is_some(), "{:?}", outcome.report.diagnostics);
+        outcome
+            .report
+            .warnings()
+            .map(|w| w.message.clone())
+            .collect()
+    }
+
+    /// A SAM template: `params` in its transform entry, `globals` as
+    /// `Globals.Function.Environment.Variables`, one Python function `Fn`
+    /// with `own` variables and, when given, its own Datadog parameters.
+    fn sam(params: Value, globals: Value, own: Value, metadata: Option<Value>) -> Value {
+        let mut function = json!({"Type": "AWS::Serverless::Function", "Properties": {
+            "Runtime": "python3.12", "Handler": "app.handler", "CodeUri": ".",
+            "Environment": {"Variables": own}}});
+        if let Some(parameters) = metadata {
+            function["Metadata"] = json!({"Datadog": {"Parameters": parameters}});
+        }
+        json!({
+            "Transform": ["AWS::Serverless-2016-10-31", {"Name": "DatadogServerless", "Parameters": params}],
+            "Globals": {"Function": {"Environment": {"Variables": globals}}},
+            "Resources": {"Fn": function}
+        })
+    }
+
+    #[test]
+    fn a_given_parameter_that_loses_to_the_template_is_a_warning_naming_both() {
+        let template = sam(
+            json!({"site": "datadoghq.eu", "env": "prod"}),
+            json!({"DD_SITE": "datadoghq.com"}),
+            json!({"DD_ENV": "staging"}),
+            None,
+        );
+        assert_eq!(
+            warnings(template, &[]),
+            [
+                "Resource Fn keeps its DD_SITE \"datadoghq.com\" (SAM Globals.Function.Environment.Variables) over \"datadoghq.eu\" from parameter `site` (transform parameter). Remove one of the two so that they cannot disagree.",
+                "Resource Fn keeps its DD_ENV \"staging\" (its Environment.Variables) over \"prod\" from parameter `env` (transform parameter). Remove one of the two so that they cannot disagree (a value for this function alone goes in its Metadata.Datadog.Parameters).",
+            ]
+        );
+    }
+
+    #[test]
+    fn mappings_and_metadata_are_named_as_where_the_value_came_from() {
+        let mut template = sam(
+            json!({}),
+            json!({}),
+            json!({"DD_SERVICE": "a", "DD_ENV": "b"}),
+            Some(json!({"env": "c"})),
+        );
+        template["Mappings"] = json!({"Datadog": {"Parameters": {"service": "d"}}});
+        let warnings = warnings(template, &[]);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0]
+                .contains("over \"d\" from parameter `service` (Mappings.Datadog.Parameters)"),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings[1]
+                .contains("over \"c\" from parameter `env` (Fn Metadata.Datadog.Parameters)"),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn no_warning_for_equal_values_defaults_the_macro_environment_or_intrinsics() {
+        let template = sam(
+            json!({"enableDDTracing": true, "service": "shop", "env": "prod"}),
+            json!({"DD_TRACE_ENABLED": "True", "DD_SITE": "datadoghq.eu", "DD_VERSION": "2"}),
+            json!({"DD_SERVICE": "shop", "DD_ENV": {"Ref": "AWS::StackName"}, "DD_TAGS": "a:b"}),
+            None,
+        );
+        // DD_SITE differs from the default, DD_TAGS from the macro's
+        // environment: neither was given for this template.
+        assert_eq!(
+            warnings(template, &[("DD_TAGS", "team:x")]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_secret_that_loses_is_named_without_either_value() {
+        let template = sam(
+            json!({"apiKey": "0f0e0d0c0b0a09080706050403020100", "extensionLayerVersion": 99}),
+            json!({}),
+            json!({"DD_API_KEY": "f0e0d0c0b0a090807060504030201000"}),
+            None,
+        );
+        let warnings: Vec<String> = warnings(template, &[])
+            .into_iter()
+            .filter(|w| w.contains("DD_API_KEY"))
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                "Resource Fn keeps its DD_API_KEY (its Environment.Variables) over a different value from parameter `apiKey` (transform parameter); the values are not shown (a secret). Remove one of the two so that they cannot disagree (a value for this function alone goes in its Metadata.Datadog.Parameters)."
+            ]
+        );
+    }
 
     #[test]
     fn repository_urls_lose_scheme_and_credentials() {
