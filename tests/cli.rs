@@ -440,6 +440,189 @@ fn validation_failure_is_exit_1_with_the_report_still_written() {
     assert_eq!(report["errors"].as_array().unwrap().len(), 1);
 }
 
+// ------------------------------------------------- no silent misconfiguration
+
+/// A SAM template with a `Stage` parameter that allows `dev` and `prod`,
+/// given to the transform's `env`, and a `DD_SITE` in Globals; written to
+/// a scratch file, whose path is returned.
+fn staged_template(name: &str) -> String {
+    let path = scratch(name);
+    std::fs::write(
+        &path,
+        "Transform:\n  - AWS::Serverless-2016-10-31\n  - Name: DatadogServerless\n    Parameters:\n      env: !Ref Stage\n\
+         Parameters:\n  Stage:\n    Type: String\n    Default: dev\n    AllowedValues: [dev, prod]\n\
+         Globals:\n  Function:\n    Environment:\n      Variables:\n        DD_SITE: datadoghq.com\n\
+         Resources:\n  AddBookFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: .\n\
+         \x20 ListBooksFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: .\n",
+    )
+    .unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// The logical ids the JSON report lists as skipped.
+fn skipped(report: &serde_json::Value) -> Vec<String> {
+    report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "skipped")
+        .map(|r| r["logicalId"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn exclude_reads_a_json_list_given_as_a_string_and_warns_of_ids_that_name_nothing() {
+    let template = staged_template("exclude.yaml");
+    let as_json = r#"exclude=["AddBookFunction", "ListBooksFunction"]"#;
+    let r = transform(&template, &["--param", as_json, "--report", "json"]).exited(0);
+    assert_eq!(
+        skipped(&parse_json(&r.stderr)),
+        ["AddBookFunction", "ListBooksFunction"]
+    );
+
+    let r = transform(
+        &template,
+        &["--param", "exclude=AddBookFuncton", "--strict"],
+    )
+    .exited(1);
+    assert!(
+        r.stderr.contains("warning: parameter `exclude` lists `AddBookFuncton`, which is not a resource of the template, so it leaves nothing alone; did you mean `AddBookFunction`?\n"),
+        "{}",
+        r.stderr
+    );
+
+    let r = transform(&template, &["--param", r#"exclude=["AddBookFunction""#]).exited(1);
+    assert_starts_with(
+        &r.stderr,
+        "error: parameter `exclude` must be a list of logical ids: the string \"[\"AddBookFunction\"\" starts like a JSON list but is not one",
+    );
+}
+
+#[test]
+fn parameter_overrides_are_read_as_sam_deploy_reads_them() {
+    let template = staged_template("overrides.yaml");
+    let env_of = |overrides: &str| {
+        let r = run(&[
+            "transform",
+            "--parameter-overrides",
+            overrides,
+            &template,
+            "--region",
+            "us-east-1",
+        ])
+        .exited(0);
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.contains("DD_ENV:"))
+            .unwrap_or_default();
+        line.trim().to_string()
+    };
+    // The FILE after the option is not taken for a pair.
+    assert_eq!(env_of("Stage=prod"), "DD_ENV: prod");
+    assert_eq!(
+        env_of("ParameterKey=Stage,ParameterValue=prod"),
+        "DD_ENV: prod"
+    );
+    assert_eq!(env_of(" Stage=dev  Stage='prod' "), "DD_ENV: prod");
+
+    let refused = |overrides: &str, message: &str| {
+        let r = transform(&template, &["--parameter-overrides", overrides]).exited(2);
+        assert!(r.stderr.contains(message), "{overrides}: {}", r.stderr);
+        assert_eq!(r.stdout, "");
+    };
+    refused(
+        "Stage=prod Foo=bar",
+        "error: --parameter-overrides gives `Foo`, which the template does not declare in Parameters (it declares Stage)\n",
+    );
+    refused(
+        "Stag=prod",
+        "error: --parameter-overrides gives `Stag`, which the template does not declare in Parameters; did you mean `Stage`?\n",
+    );
+    refused(
+        "Stage=qa",
+        "error: --parameter-overrides gives `Stage` a value the template refuses: \"qa\" is not one of its AllowedValues: dev, prod\n",
+    );
+    refused("Stage=\"prod", "the value of `Stage` is not closed");
+}
+
+#[test]
+fn the_region_must_be_a_region_and_a_default_one_is_named() {
+    let template = staged_template("region.yaml");
+    let r = run(&["transform", &template, "--region", "foo bar"]).exited(2);
+    assert_eq!(
+        r.stderr,
+        "error: --region `foo bar` is not an AWS region (a region looks like us-east-1 or eu-west-3)\n"
+    );
+    let r = run(&["transform", &template, "--region", "EU-WEST-1"]).exited(2);
+    assert_eq!(
+        r.stderr,
+        "error: --region `EU-WEST-1` is not an AWS region; did you mean eu-west-1?\n"
+    );
+    let r = run_with(
+        &["transform", &template],
+        &[("AWS_REGION", "eu west 1")],
+        None,
+    )
+    .exited(2);
+    assert_starts_with(
+        &r.stderr,
+        "error: AWS_REGION `eu west 1` is not an AWS region",
+    );
+
+    // Of the form but unknown: a warning, which --strict refuses.
+    let r = run(&["transform", &template, "--region", "eu-wst-1", "--strict"]).exited(1);
+    assert_starts_with(
+        &r.stderr,
+        "warning: region `eu-wst-1` is not one AWS is known to run (did you mean eu-west-1?)",
+    );
+
+    let r = run(&["transform", &template, "-o", "/dev/null"]).exited(0);
+    assert_starts_with(
+        &r.stderr,
+        "note: no region given (--region, AWS_REGION or AWS_DEFAULT_REGION): using us-east-1\n",
+    );
+    let r = run_with(
+        &["transform", &template, "-o", "/dev/null"],
+        &[("AWS_DEFAULT_REGION", "eu-west-1")],
+        None,
+    )
+    .exited(0);
+    assert!(!r.stderr.contains("no region given"), "{}", r.stderr);
+    // A JSON report on stderr stays the only thing there.
+    let r = run(&["transform", &template, "--report", "json"]).exited(0);
+    parse_json(&r.stderr);
+}
+
+#[test]
+fn a_given_parameter_that_loses_to_the_template_is_a_warning_strict_refuses() {
+    let template = staged_template("loses.yaml");
+    let r = transform(&template, &["--param", "site=datadoghq.eu", "--strict"]).exited(1);
+    assert_eq!(
+        r.stderr
+            .lines()
+            .filter(|l| l.starts_with("warning: "))
+            .collect::<Vec<_>>(),
+        [
+            "warning: Resource AddBookFunction keeps its DD_SITE \"datadoghq.com\" (SAM Globals.Function.Environment.Variables) over \"datadoghq.eu\" from parameter `site` (transform parameter). Remove one of the two so that they cannot disagree.",
+            "warning: Resource ListBooksFunction keeps its DD_SITE \"datadoghq.com\" (SAM Globals.Function.Environment.Variables) over \"datadoghq.eu\" from parameter `site` (transform parameter). Remove one of the two so that they cannot disagree.",
+        ]
+    );
+    // The same value given, or none: nothing to say.
+    transform(
+        &template,
+        &[
+            "--param",
+            "site=datadoghq.com",
+            "--strict",
+            "-o",
+            "/dev/null",
+        ],
+    )
+    .exited(0);
+    transform(&template, &["--strict", "-o", "/dev/null"]).exited(0);
+}
+
 // ------------------------------------------------------------ conventions
 
 #[test]
