@@ -574,7 +574,7 @@ fn the_region_must_be_a_region_and_a_default_one_is_named() {
     let r = run(&["transform", &template, "--region", "eu-wst-1", "--strict"]).exited(1);
     assert_starts_with(
         &r.stderr,
-        "warning: region `eu-wst-1` is not one AWS is known to run (did you mean eu-west-1?)",
+        "warning: region `eu-wst-1` is not an AWS region this macro knows (did you mean eu-west-1?)",
     );
 
     let r = run(&["transform", &template, "-o", "/dev/null"]).exited(0);

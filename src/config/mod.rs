@@ -24,7 +24,10 @@ use serde_json::{Map, Value};
 
 pub use docs::parameters_markdown;
 pub use params::{API_KEY_PARAMS, Config, PARAMS, Param};
-pub use region::{AWS_REGIONS, NotARegion, UnlistedRegion, check_region, unlisted_region};
+pub use region::{
+    NotARegion, REGIONS_WITHOUT_LAYERS, UnlistedRegion, check_region, known_regions,
+    unlisted_region,
+};
 pub use resource::exclusion_reason;
 pub use sources::{MacroEnvironment, Source, closest_name};
 pub use spec::{Check, Kind, ParamSpec, param};

@@ -1,7 +1,7 @@
 //! The stack's region: whether a text is an AWS region, and the regions AWS
 //! runs (for "did you mean"). A region is an input of the transform like its
 //! parameters: layer ARNs are built with it, so a typo must stop the run
-//! rather than give `arn:aws:lambda:eu-wst-1:...`. The dry run checks
+//! rather than give `arn:aws:lambda:eu west 1:...`. The dry run checks
 //! `--region` with [`check_region`] (an error) and [`unlisted_region`] (a
 //! warning); a macro event's `region` is to be checked with them too.
 
@@ -10,53 +10,15 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::suggest::closest;
+use crate::lambda::published;
 
-/// The regions AWS runs, by partition (botocore's `endpoints.json`). Only
-/// for suggestions: a region of the right form that is not listed (a new
-/// one) is accepted. Datadog publishes its layers in some of them only
-/// (`lambda::published`).
-pub const AWS_REGIONS: &[&str] = &[
-    // aws
-    "af-south-1",
-    "ap-east-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
+/// The AWS regions where Datadog publishes no layers, by partition
+/// (botocore's `endpoints.json`). With those it publishes in
+/// ([`published::regions`]), every region [`known_regions`] lists.
+pub const REGIONS_WITHOUT_LAYERS: &[&str] = &[
     // aws-cn
     "cn-north-1",
     "cn-northwest-1",
-    // aws-us-gov
-    "us-gov-east-1",
-    "us-gov-west-1",
     // aws-iso, aws-iso-b, aws-iso-e, aws-iso-f
     "us-iso-east-1",
     "us-iso-west-1",
@@ -68,6 +30,19 @@ pub const AWS_REGIONS: &[&str] = &[
     // aws-eusc (its `eusc-` prefix is not of the usual form)
     "eusc-de-east-1",
 ];
+
+/// Every AWS region known here: those Datadog publishes layers in, and
+/// [`REGIONS_WITHOUT_LAYERS`]. Only for suggestions and warnings: a region
+/// of the right form that is not listed (a new one) is accepted.
+pub fn known_regions() -> impl Iterator<Item = &'static str> {
+    let with_layers = published::regions().iter();
+    with_layers.chain(REGIONS_WITHOUT_LAYERS).copied()
+}
+
+/// Whether [`known_regions`] lists `region`.
+fn is_known(region: &str) -> bool {
+    known_regions().any(|known| known == region)
+}
 
 /// The form of a region name: `us-east-1`, `us-gov-west-1`, `us-isob-east-1`.
 static REGION_FORM: LazyLock<Regex> = LazyLock::new(|| {
@@ -92,11 +67,11 @@ fn hint(closest: Option<&str>) -> String {
     }
 }
 
-/// A region of the right form that [`AWS_REGIONS`] does not list: a typo
+/// A region of the right form that [`known_regions`] does not list: a typo
 /// (`eu-wst-1`), or a region AWS opened since.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "region `{given}` is not one AWS is known to run{}; layer ARNs are built with it as given",
+    "region `{given}` is not an AWS region this macro knows{}; layer ARNs are built with it as given",
     closest.map(|r| format!(" (did you mean {r}?)")).unwrap_or_default()
 )]
 pub struct UnlistedRegion {
@@ -107,10 +82,10 @@ pub struct UnlistedRegion {
 }
 
 /// Whether `region` is an AWS region: of the form `xx-name-N` (with `-gov`
-/// or `-isoX` after the first part), or one [`AWS_REGIONS`] lists. Else
+/// or `-isoX` after the first part), or one [`known_regions`] lists. Else
 /// why not, with the closest known region.
 pub fn check_region(region: &str) -> Result<(), NotARegion> {
-    if REGION_FORM.is_match(region) || AWS_REGIONS.contains(&region) {
+    if REGION_FORM.is_match(region) || is_known(region) {
         return Ok(());
     }
     Err(NotARegion {
@@ -122,7 +97,7 @@ pub fn check_region(region: &str) -> Result<(), NotARegion> {
 /// A region (one [`check_region`] accepts) that is not listed, with the
 /// closest that is; `None` when it is listed.
 pub fn unlisted_region(region: &str) -> Option<UnlistedRegion> {
-    (!AWS_REGIONS.contains(&region)).then(|| UnlistedRegion {
+    (!is_known(region)).then(|| UnlistedRegion {
         given: region.to_string(),
         closest: closest_region(region),
     })
@@ -130,7 +105,7 @@ pub fn unlisted_region(region: &str) -> Option<UnlistedRegion> {
 
 /// The listed region closest to `region`, when one is close.
 fn closest_region(region: &str) -> Option<&'static str> {
-    closest(region, AWS_REGIONS.iter().copied())
+    closest(region, known_regions())
 }
 
 #[cfg(test)]
@@ -182,35 +157,28 @@ mod tests {
         assert_eq!(typo.closest, Some("eu-west-1"));
         assert_eq!(
             typo.to_string(),
-            "region `eu-wst-1` is not one AWS is known to run (did you mean eu-west-1?); layer ARNs are built with it as given"
+            "region `eu-wst-1` is not an AWS region this macro knows (did you mean eu-west-1?); layer ARNs are built with it as given"
         );
         assert_eq!(unlisted_region("xx-mars-9").unwrap().closest, None);
     }
 
     #[test]
-    fn every_entry_is_a_region_listed_once() {
-        for region in AWS_REGIONS {
+    fn every_known_region_is_of_the_form_and_listed_once() {
+        let mut known: Vec<&str> = known_regions().collect();
+        for region in &known {
             assert!(
                 REGION_FORM.is_match(region) || region.starts_with("eusc-"),
                 "{region}"
             );
         }
-        let mut unique = AWS_REGIONS.to_vec();
-        unique.sort();
-        unique.dedup();
-        assert_eq!(unique.len(), AWS_REGIONS.len(), "a region is listed twice");
-    }
-
-    #[test]
-    fn datadog_publishes_only_in_known_regions() {
-        for layer in crate::lambda::published::layers() {
-            for (region, _) in layer.regions() {
-                assert!(
-                    AWS_REGIONS.contains(&region),
-                    "{}: {region} is missing from AWS_REGIONS",
-                    layer.key()
-                );
-            }
-        }
+        let count = known.len();
+        known.sort();
+        known.dedup();
+        assert_eq!(
+            known.len(),
+            count,
+            "a region of REGIONS_WITHOUT_LAYERS is now one Datadog publishes in: remove it"
+        );
+        assert!(is_known("us-east-1") && is_known("cn-north-1"));
     }
 }

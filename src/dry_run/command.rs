@@ -468,7 +468,7 @@ mod tests {
         assert!(matches!(result, Err(Failure::Failed(_))), "{result:?}");
         assert_eq!(out, "");
         assert!(
-            err.starts_with("warning: region `eu-wst-1` is not one AWS is known to run (did you mean eu-west-1?)"),
+            err.starts_with("warning: region `eu-wst-1` is not an AWS region this macro knows (did you mean eu-west-1?)"),
             "{err}"
         );
     }

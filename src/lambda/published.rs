@@ -145,6 +145,11 @@ pub fn layers() -> &'static [PublishedLayer] {
     table::LAYERS
 }
 
+/// Every region Datadog publishes layers in, sorted.
+pub fn regions() -> &'static [&'static str] {
+    table::REGIONS
+}
+
 /// The library layer Datadog publishes for a Lambda runtime identifier and
 /// architecture, or `None` when there is none: a runtime with no library
 /// layer (`provided.al2`, `go1.x`, `dotnetcore3.1`), one newer than the
