@@ -83,8 +83,11 @@ struct TransformArgs {
     /// Set one macro parameter, overriding the template's Transform entry (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = dry_run::parse_key_value)]
     params: Vec<(String, String)>,
-    /// The stack's region, for layer ARNs; it must be an AWS region
-    /// [default: $AWS_REGION, then $AWS_DEFAULT_REGION, then us-east-1, which the run names].
+    /// The stack's region, for layer ARNs [default: $AWS_REGION, then
+    /// $AWS_DEFAULT_REGION, then us-east-1, which the run names].
+    ///
+    /// It must be an AWS region (us-east-1, us-gov-west-1...); a region this
+    /// tool does not know (a typo of the right form) is a warning.
     #[arg(long)]
     region: Option<String>,
     /// The stack's account id (AWS::AccountId).
@@ -94,11 +97,13 @@ struct TransformArgs {
     #[arg(long, default_value = "dry-run-stack")]
     stack_name: String,
     /// Template parameters' values, as `sam deploy --parameter-overrides`
-    /// takes them: `Key=Value` pairs separated by spaces (quote a value with
-    /// spaces: `Key="a b"`), or `ParameterKey=Key,ParameterValue=Value`.
-    /// Repeatable; one argument each time. A name the template does not
-    /// declare, or a value its AllowedValues / AllowedPattern refuse, is an
-    /// error.
+    /// takes them (repeatable).
+    ///
+    /// `Key=Value` pairs separated by spaces (quote a value with spaces:
+    /// `Key="a b"`), or `ParameterKey=Key,ParameterValue=Value`; one argument
+    /// each time, so a FILE after it stays the FILE. A name the template does
+    /// not declare, or a value its AllowedValues / AllowedPattern refuse, is
+    /// an error.
     #[arg(long, value_name = "PAIRS", value_parser = overrides::parse)]
     parameter_overrides: Vec<ParameterOverrides>,
     /// The name of our entry in the template's Transform section.

@@ -16,6 +16,10 @@ pub const TRANSFORM: &[(&str, &str)] = &[
         "dd-serverless-macro transform template.yaml --param extensionLayerVersion=99",
     ),
     (
+        "Template parameters' values, as sam deploy takes them",
+        "dd-serverless-macro transform template.yaml --region eu-west-1 --parameter-overrides \"Stage=prod Owner='Ops team'\"",
+    ),
+    (
         "A template on standard input, the report for a pipeline",
         "cat template.json | dd-serverless-macro transform - --report json",
     ),
