@@ -25,13 +25,13 @@ pub const FUNCTION_TYPES: &[&str] = &[LAMBDA_FUNCTION, SERVERLESS_FUNCTION];
 pub enum RuntimeFamily {
     /// python2.7, python3.6 – python3.14.
     Python,
-    /// nodejs12.x – nodejs24.x (even majors).
+    /// nodejs8.10, nodejs10.x – nodejs24.x (even majors).
     Node,
     /// java8, java8.al2, java11, java17, java21, java25.
     Java,
     /// dotnet6, dotnet8, dotnet10.
     Dotnet,
-    /// ruby3.2, ruby3.3, ruby3.4, ruby4.0.
+    /// ruby2.7, ruby3.2, ruby3.3, ruby3.4, ruby4.0.
     Ruby,
     /// provided.al2, provided.al2023: extension only.
     Custom,
@@ -60,7 +60,7 @@ impl RuntimeFamily {
             .and_then(|r| r.strip_suffix(".x"))
             .and_then(|m| m.parse::<u32>().ok())
         {
-            return if (12..=24).contains(&major) && major % 2 == 0 {
+            return if (10..=24).contains(&major) && major % 2 == 0 {
                 RuntimeFamily::Node
             } else {
                 RuntimeFamily::Unsupported
@@ -71,7 +71,9 @@ impl RuntimeFamily {
                 RuntimeFamily::Java
             }
             "dotnet6" | "dotnet8" | "dotnet10" => RuntimeFamily::Dotnet,
-            "ruby3.2" | "ruby3.3" | "ruby3.4" | "ruby4.0" => RuntimeFamily::Ruby,
+            // Node.js 8 was `nodejs8.10`, not `nodejs8.x`.
+            "nodejs8.10" => RuntimeFamily::Node,
+            "ruby2.7" | "ruby3.2" | "ruby3.3" | "ruby3.4" | "ruby4.0" => RuntimeFamily::Ruby,
             "provided.al2" | "provided.al2023" => RuntimeFamily::Custom,
             _ => RuntimeFamily::Unsupported,
         }
@@ -365,7 +367,8 @@ mod tests {
             ("python3.6", Python),
             ("python3.14", Python),
             ("python3.15", Unsupported),
-            ("nodejs12.x", Node),
+            ("nodejs8.10", Node),
+            ("nodejs10.x", Node),
             ("nodejs24.x", Node),
             ("nodejs19.x", Unsupported),
             ("nodejs26.x", Unsupported),
@@ -374,7 +377,7 @@ mod tests {
             ("java25", Java),
             ("dotnet6", Dotnet),
             ("dotnet10", Dotnet),
-            ("ruby3.2", Ruby),
+            ("ruby2.7", Ruby),
             ("ruby4.0", Ruby),
             ("provided.al2", Custom),
             ("provided.al2023", Custom),
