@@ -56,15 +56,26 @@ pub enum Change {
         arn: String,
         /// Where its version or ARN came from (`parameter pythonLayerVersion`, `default`...).
         source: Origin,
-        /// Whether the version is the bundled default (no parameter gave one).
-        bundled_default: bool,
+        /// The same, in one word.
+        version_from: VersionFrom,
     },
-    /// An older version of the same Datadog layer was replaced.
+    /// Another version of the same Datadog layer was replaced (a parameter
+    /// gave the version or ARN).
     LayerReplaced {
         /// The ARN removed.
         old: String,
         /// The ARN put in its place.
         new: String,
+        /// Where the new version or ARN came from.
+        source: Origin,
+    },
+    /// The template already pins a version of this Datadog layer, and no
+    /// parameter gave one: the bundled default does not replace it.
+    LayerKept {
+        /// The ARN kept.
+        arn: String,
+        /// The parameter that would replace it.
+        param: Param,
     },
     /// The handler now points at the Datadog wrapper.
     HandlerRedirected {
@@ -131,6 +142,20 @@ pub enum Change {
     },
 }
 
+/// Where a layer's version came from, in one word (the JSON report's
+/// `versionFrom`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionFrom {
+    /// A parameter gave the version, or the whole ARN.
+    Parameter,
+    /// No parameter did: the bundled default, the newest version Datadog
+    /// publishes of the layer in the stack's region.
+    BundledDefault,
+    /// No parameter did, and Datadog stopped building the runtime's layer
+    /// below the bundled default: its last version.
+    RuntimeLast,
+}
+
 /// Where a change's value came from, as the report shows it. Kept in parts
 /// and written out only when the report is shown, so recording a change
 /// costs no formatting; it compares and prints as its text.
@@ -146,6 +171,10 @@ pub enum Origin {
     LayerParameter(Param, Option<Source>),
     /// A bundled layer version: `bundled default pythonLayerVersion=127`.
     BundledDefault(Param, u64),
+    /// A retired runtime's last layer version, in place of the bundled
+    /// default (its parameter and version, the runtime): `python3.7's last
+    /// version (the bundled default pythonLayerVersion=127 does not exist for it)`.
+    RuntimeLast(Param, u64, &'static str),
 }
 
 impl fmt::Display for Origin {
@@ -157,6 +186,10 @@ impl fmt::Display for Origin {
             Origin::LayerParameter(name, None) => write!(f, "parameter {name} (unset)"),
             Origin::LayerParameter(name, Some(source)) => write!(f, "parameter {name} ({source})"),
             Origin::BundledDefault(name, version) => write!(f, "bundled default {name}={version}"),
+            Origin::RuntimeLast(name, version, runtime) => write!(
+                f,
+                "{runtime}'s last version (the bundled default {name}={version} does not exist for it)"
+            ),
         }
     }
 }
@@ -244,6 +277,9 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     /// Bundled defaults used in place of parameters (`pythonLayerVersion=127`).
     pub defaults_used: Vec<String>,
+    /// Remarks on the whole run that are neither warnings nor errors
+    /// (`python3.7: Datadog's last Python 3.7 layer is 85`), each once.
+    pub notes: Vec<String>,
     /// How much of the changes it keeps.
     pub detail: Detail,
 }
@@ -321,6 +357,13 @@ impl Report {
         }
     }
 
+    /// Records a remark on the run (kept once).
+    pub fn note(&mut self, note: String) {
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+
     /// The errors, in order.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics
@@ -375,6 +418,9 @@ impl Report {
         }
         for d in other.defaults_used {
             self.default_used(d);
+        }
+        for note in other.notes {
+            self.note(note);
         }
     }
 }

@@ -14,7 +14,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::report::{Change, Diagnostic, Report, ResourceReport};
+use crate::report::{Change, Diagnostic, Report, ResourceReport, VersionFrom};
 use crate::secrets::{Secrets, is_secret_variable};
 
 /// The version of the JSON schema; bumped on any incompatible change.
@@ -75,6 +75,7 @@ pub fn to_value(report: &Report, secrets: &Secrets, strict: bool) -> Value {
         warnings: report.warnings().map(JsonDiagnostic::of).collect(),
         errors: report.errors().map(JsonDiagnostic::of).collect(),
         defaults_used: &report.defaults_used,
+        notes: &report.notes,
     };
     let value = serde_json::to_value(wire).expect("the report's wire types serialise");
     secrets.mask_value(&value)
@@ -114,6 +115,9 @@ struct JsonReport<'a> {
     errors: Vec<JsonDiagnostic<'a>>,
     /// Bundled defaults used in place of parameters (`pythonLayerVersion=127`).
     defaults_used: &'a [String],
+    /// Remarks that are neither warnings nor errors (a retired runtime's
+    /// last layer version used).
+    notes: &'a [String],
 }
 
 /// One resource and its changes.
@@ -167,11 +171,21 @@ enum JsonChange<'a> {
         arn: &'a str,
         /// Where its version or ARN came from.
         source: String,
+        /// No parameter gave its version (`versionFrom` is not `parameter`).
         bundled_default: bool,
+        /// [`version_from`].
+        version_from: &'static str,
     },
     LayerReplaced {
         old_arn: &'a str,
         new_arn: &'a str,
+        /// Where the new version or ARN came from.
+        source: String,
+    },
+    LayerKept {
+        arn: &'a str,
+        /// The parameter that would replace it.
+        parameter: &'static str,
     },
     HandlerRedirected {
         from: &'a Value,
@@ -221,15 +235,21 @@ impl<'a> JsonChange<'a> {
             Change::LayerAdded {
                 arn,
                 source,
-                bundled_default,
+                version_from,
             } => JsonChange::LayerAdded {
                 arn,
                 source: source.to_string(),
-                bundled_default: *bundled_default,
+                bundled_default: *version_from != VersionFrom::Parameter,
+                version_from: version_from_name(*version_from),
             },
-            Change::LayerReplaced { old, new } => JsonChange::LayerReplaced {
+            Change::LayerReplaced { old, new, source } => JsonChange::LayerReplaced {
                 old_arn: old,
                 new_arn: new,
+                source: source.to_string(),
+            },
+            Change::LayerKept { arn, param } => JsonChange::LayerKept {
+                arn,
+                parameter: param.name(),
             },
             Change::HandlerRedirected { from, to } => JsonChange::HandlerRedirected { from, to },
             Change::EnvSet {
@@ -272,6 +292,15 @@ impl<'a> JsonChange<'a> {
     }
 }
 
+/// A layer's `versionFrom`: `parameter`, `bundledDefault` or `runtimeLast`.
+fn version_from_name(from: VersionFrom) -> &'static str {
+    match from {
+        VersionFrom::Parameter => "parameter",
+        VersionFrom::BundledDefault => "bundledDefault",
+        VersionFrom::RuntimeLast => "runtimeLast",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,11 +315,16 @@ mod tests {
             Change::LayerAdded {
                 arn: "arn:layer:1".into(),
                 source: "default".into(),
-                bundled_default: true,
+                version_from: VersionFrom::BundledDefault,
             },
             Change::LayerReplaced {
                 old: "arn:layer:0".into(),
                 new: "arn:layer:1".into(),
+                source: "parameter pythonLayerVersion (transform parameter)".into(),
+            },
+            Change::LayerKept {
+                arn: "arn:layer:0".into(),
+                param: crate::config::Param::python_layer_version,
             },
             Change::HandlerRedirected {
                 from: json!("app.handler"),
@@ -359,6 +393,7 @@ mod tests {
         r.warn(Some(F), "careful");
         r.warn(None, "template-wide");
         r.default_used("pythonLayerVersion=127".into());
+        r.note("python3.7: Datadog's last Python 3.7 layer is 85".into());
         r
     }
 

@@ -69,6 +69,12 @@ pub fn render(report: &Report, secrets: &Secrets, strict: bool) -> String {
     if !report.defaults_used.is_empty() {
         let _ = writeln!(out, "\nDefaults used: {}", report.defaults_used.join(", "));
     }
+    if !report.notes.is_empty() {
+        out.push_str("\nNotes:\n");
+        for note in &report.notes {
+            let _ = writeln!(out, "  {note}");
+        }
+    }
     secrets.mask(&out).into_owned()
 }
 
@@ -177,7 +183,14 @@ pub fn show(value: &Value) -> String {
 fn change_line(c: &Change) -> String {
     match c {
         Change::LayerAdded { arn, source, .. } => line('+', "layer", &format!("{arn} [{source}]")),
-        Change::LayerReplaced { old, new } => line('~', "layer", &format!("{old} → {new}")),
+        Change::LayerReplaced { old, new, source } => {
+            line('~', "layer", &format!("{old} → {new} [{source}]"))
+        }
+        Change::LayerKept { arn, param } => line(
+            '=',
+            "layer",
+            &format!("{arn} kept (the template pins it; set {param} to replace it)"),
+        ),
         Change::HandlerRedirected { from, to } => {
             line('~', "handler", &format!("{} → {to}", show(from)))
         }

@@ -789,3 +789,37 @@ fn baking_in_place_then_running_again_changes_nothing() {
     let r = run(&again).exited(0);
     assert_eq!(r.stdout, "", "a second run must change nothing");
 }
+
+#[test]
+fn baking_twice_keeps_the_layer_version_the_template_pinned() {
+    // Issue 16, item 6: the baked template no longer lists the transform,
+    // so a second run has no `pythonLayerVersion`; its bundled default must
+    // not replace the pinned :106.
+    let template = scratch("pinned-106.yaml");
+    std::fs::write(
+        &template,
+        "Transform:\n  - AWS::Serverless-2016-10-31\n  - Name: DatadogServerless\n    Parameters:\n      pythonLayerVersion: 106\n\
+         Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: .}\n",
+    )
+    .unwrap();
+    let baked = scratch("pinned-106-baked.yaml");
+    let (template, baked) = (template.to_str().unwrap(), baked.to_str().unwrap());
+    transform(template, &["-o", baked]).exited(0);
+    let pinned = "arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Python312:106";
+    assert!(std::fs::read_to_string(baked).unwrap().contains(pinned));
+
+    let again = transform(baked, &["--diff", "--report", "text"]).exited(0);
+    assert_eq!(again.stdout, "", "a second run must change nothing");
+    assert!(
+        again.stderr.contains(&format!(
+            "= layer     {pinned} kept (the template pins it; set pythonLayerVersion to replace it)"
+        )),
+        "{}",
+        again.stderr
+    );
+    assert!(
+        !again.stderr.contains("bundled default"),
+        "{}",
+        again.stderr
+    );
+}

@@ -5,13 +5,20 @@
 //! - running it again on its output changes nothing;
 //! - resources other than instrumented functions and their roles are
 //!   unchanged, and no user key, layer, variable or tag is lost;
-//! - cfn-lint reports nothing new on the output.
+//! - cfn-lint reports nothing new on the output;
+//! - every layer ARN added is one Datadog's published table lists (issue 19).
+//!
+//! A function on a runtime without the Lambda Extensions API (python2.7,
+//! nodejs8.10...) cannot have the Extension: the template fails saying so,
+//! and is run again with those functions excluded, the remedy the error gives.
 
 mod common;
 
 use std::collections::BTreeSet;
 
-use dd_serverless_macro::{MacroEnvironment, MacroRequest, handle_with_report};
+use dd_serverless_macro::lambda::layers::{datadog_account, layer_arn};
+use dd_serverless_macro::lambda::published;
+use dd_serverless_macro::{MacroEnvironment, MacroRequest, handle_with_report, partition_of};
 use serde_json::{Map, Value, json};
 
 const SECRET_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf";
@@ -31,12 +38,16 @@ fn params() -> Map<String, Value> {
 }
 
 fn request(fragment: Value) -> MacroRequest {
+    request_with(fragment, params())
+}
+
+fn request_with(fragment: Value, params: Map<String, Value>) -> MacroRequest {
     MacroRequest {
         region: "us-east-1".into(),
         account_id: "123456789012".into(),
         fragment,
         transform_id: "123456789012::DatadogServerless".into(),
-        params: params(),
+        params,
         request_id: "corpus".into(),
         template_parameter_values: Map::new(),
     }
@@ -49,7 +60,52 @@ const ALLOWED_FAILURES: &[&str] = &[
     "but Lambda allows 5 per function",
     "Datadog publishes no arm64 Python layer",
     "has no Runtime (and is not a container image)",
+    EXTENSIONS_API,
 ];
+
+/// The error for the Extension on a runtime without the Extensions API.
+const EXTENSIONS_API: &str = "which has no Lambda Extensions API";
+
+/// Every ARN of Datadog's published table (the vendored files; they are
+/// compared in tests/published_layers.rs).
+fn published_arns() -> BTreeSet<String> {
+    published::layers()
+        .iter()
+        .flat_map(|layer| {
+            layer.regions().map(move |(region, version)| {
+                let partition = partition_of(region);
+                let account = datadog_account(partition).unwrap();
+                layer_arn(partition, region, account, layer.name(), version)
+            })
+        })
+        .collect()
+}
+
+/// The layer ARNs (strings) of every function of a template, `Fn::If`
+/// branches included.
+fn layer_arns(template: &Value) -> BTreeSet<String> {
+    fn strings(value: &Value, out: &mut BTreeSet<String>) {
+        match value {
+            Value::String(s) if s.starts_with("arn:") => {
+                out.insert(s.clone());
+            }
+            Value::Array(items) => items.iter().for_each(|i| strings(i, out)),
+            Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    for resource in template["Resources"]
+        .as_object()
+        .into_iter()
+        .flat_map(|r| r.values())
+    {
+        if resource["Type"] == "AWS::Lambda::Function" {
+            strings(&resource["Properties"]["Layers"], &mut out);
+        }
+    }
+    out
+}
 
 /// Checks that `new` keeps everything of `old` (objects: every key, lists:
 /// every item, scalars: equal), except the keys in `except`.
@@ -123,13 +179,15 @@ fn corpus_outputs_with_functions() {
     let tmp = tempfile::tempdir().unwrap();
     let (mut lint_inputs, mut lint_outputs) = (Vec::new(), Vec::new());
     let (mut succeeded, mut failed) = (0, 0);
+    let (mut extensions_api_excluded, mut added_arns) = (0, 0);
+    let published = published_arns();
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let original = common::read_json(path);
-        let (response, report) = handle_with_report(request(original.clone()), &env);
+        let mut params = params();
+        let (mut response, mut report) = handle_with_report(request(original.clone()), &env);
         if !response.is_success() {
-            failed += 1;
-            let message = response.error_message.unwrap_or_default();
+            let message = response.error_message.clone().unwrap_or_default();
             for line in message.lines() {
                 assert!(
                     ALLOWED_FAILURES.iter().any(|a| line.contains(a)),
@@ -140,12 +198,39 @@ fn corpus_outputs_with_functions() {
                 response.fragment, original,
                 "{name}: a failure must return the fragment unchanged"
             );
-            continue;
+            // The Extensions API alone: exclude those functions, as the error says.
+            let without_api: Vec<Value> = report
+                .errors()
+                .filter(|d| d.message.contains(EXTENSIONS_API))
+                .filter_map(|d| d.resource.clone().map(Value::String))
+                .collect();
+            if without_api.len() < report.errors().count() {
+                failed += 1;
+                continue;
+            }
+            extensions_api_excluded += without_api.len();
+            params.insert("exclude".into(), Value::Array(without_api));
+            (response, report) =
+                handle_with_report(request_with(original.clone(), params.clone()), &env);
+            assert!(
+                response.is_success(),
+                "{name}: {:?}",
+                response.error_message
+            );
         }
         succeeded += 1;
         let output = response.fragment;
+        // Issue 19: no layer ARN the table does not list.
+        let before = layer_arns(&original);
+        for arn in layer_arns(&output).difference(&before) {
+            assert!(
+                published.contains(arn),
+                "{name}: {arn} is not a published layer"
+            );
+            added_arns += 1;
+        }
         // Idempotence.
-        let (again, _) = handle_with_report(request(output.clone()), &env);
+        let (again, _) = handle_with_report(request_with(output.clone(), params), &env);
         assert!(
             again.is_success(),
             "{name}: second run failed: {:?}",
@@ -202,6 +287,11 @@ fn corpus_outputs_with_functions() {
         succeeded >= 400,
         "only {succeeded} of {} succeeded ({failed} failed)",
         files.len()
+    );
+    // 139 functions excluded, 696 ARNs added (5.134.1's table).
+    assert!(
+        extensions_api_excluded > 100 && added_arns > 500,
+        "{extensions_api_excluded} functions excluded for the Extensions API, {added_arns} layer ARNs added"
     );
     let all: Vec<_> = lint_inputs.iter().chain(&lint_outputs).cloned().collect();
     let findings = common::lint(&all);

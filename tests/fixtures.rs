@@ -78,6 +78,9 @@ pub fn render_fixture(path: &Path) -> String {
             outcome.report.defaults_used.join(", ")
         ));
     }
+    for note in &outcome.report.notes {
+        out.push_str(&format!("# note: {note}\n"));
+    }
     match &outcome.output {
         Some(output) => out.push_str(&template::to_string(output, format)),
         None => out.push_str("# (transform failed; template unchanged)\n"),
@@ -109,4 +112,128 @@ fn lambda_fixtures() {
 #[test]
 fn sam_and_per_function_fixtures() {
     snapshot_dir("sam");
+}
+
+/// Parameters whose effect the output cannot show, so a second run needs
+/// them again: which functions were left alone (`exclude`) or without a
+/// library layer (`addLayers: false`), and a layer given by an ARN (its name
+/// need not be Datadog's, so the layer cannot be recognised later). A
+/// function's own `Metadata.Datadog` stays in the output and needs nothing.
+const NOT_SHOWN_BY_THE_OUTPUT: &[&str] = &[
+    "exclude",
+    "addLayers",
+    "pythonLayerArn",
+    "nodeLayerArn",
+    "javaLayerArn",
+    "dotnetLayerArn",
+    "rubyLayerArn",
+    "extensionLayerArn",
+];
+
+/// Every template of `fixtures/` (but the emulator's events) and the
+/// examples, with the options of their first run.
+fn bakeable_templates() -> Vec<(PathBuf, DryRunOptions)> {
+    let mut templates: Vec<(PathBuf, DryRunOptions)> =
+        ["cli", "forwarder", "lambda", "sam", "stepfn"]
+            .into_iter()
+            .flat_map(fixture_files)
+            .map(|path| {
+                let options = options_for(&path);
+                (path, options)
+            })
+            .collect();
+    let examples = [
+        ("examples/sam-app/template.yaml", vec![]),
+        ("examples/cdk/ShopStack.template.json", vec![]),
+        (
+            "examples/serverless-framework/.serverless/cloudformation-template-update-stack.json",
+            // The README's parameters for it.
+            vec![
+                (
+                    "apiKeySecretArn",
+                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:datadog-api-key-AbCdEf",
+                ),
+                ("extensionLayerVersion", "99"),
+            ],
+        ),
+    ];
+    for (path, params) in examples {
+        let path = common::repo_root().join(path);
+        let mut options = options_for(&path);
+        options.params = params
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        templates.push((path, options));
+    }
+    templates
+}
+
+/// Issue 16, item 6: `transform` on its own output, with no parameters
+/// (the output no longer lists the transform, so its entry's parameters are
+/// gone) but those of [`NOT_SHOWN_BY_THE_OUTPUT`], changes nothing: a layer
+/// version the first run wrote is not replaced by a bundled default.
+#[test]
+fn baking_twice_changes_nothing() {
+    let env = MacroEnvironment::default();
+    let mut baked_twice = 0;
+    for (path, options) in bakeable_templates() {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (tpl, _) = template::parse(&text).unwrap();
+        let first = dry_run::run(&tpl, &options, &env).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let Some(baked) = first.output else {
+            continue; // a fixture of errors
+        };
+        assert!(
+            !dry_run::prepare(&baked, &options).unwrap().entry_found,
+            "{name}: the output still lists the transform"
+        );
+        // The first run's parameters that the output cannot show.
+        let given = dry_run::prepare(&tpl, &options).unwrap().request.params;
+        let carried: serde_json::Map<String, serde_json::Value> = given
+            .into_iter()
+            .filter(|(key, _)| NOT_SHOWN_BY_THE_OUTPUT.contains(&key.as_str()))
+            .collect();
+        let mut again_input = baked.clone();
+        if !carried.is_empty() {
+            let entry = serde_json::json!({"Name": options.transform_name, "Parameters": carried});
+            again_input["Transform"] = match baked.get("Transform") {
+                Some(serde_json::Value::Array(entries)) => {
+                    serde_json::Value::Array(entries.iter().cloned().chain([entry]).collect())
+                }
+                Some(other) => serde_json::json!([other, entry]),
+                None => serde_json::json!([entry]),
+            };
+        }
+        let second_options = DryRunOptions {
+            params: Vec::new(),
+            ..options.clone()
+        };
+        let second = dry_run::run(&again_input, &second_options, &env).unwrap();
+        let again = second.output.unwrap_or_else(|| {
+            panic!(
+                "{name}: the second run failed: {:?}",
+                second.report.diagnostics
+            )
+        });
+        let without_transform = |v: &serde_json::Value| {
+            let mut v = v.clone();
+            v.as_object_mut().unwrap().remove("Transform");
+            v
+        };
+        assert_eq!(
+            without_transform(&again),
+            without_transform(&baked),
+            "{name}: the second run changed the template"
+        );
+        if carried.is_empty() {
+            assert_eq!(again, baked, "{name}");
+        }
+        baked_twice += 1;
+    }
+    assert!(
+        baked_twice >= 30,
+        "only {baked_twice} templates baked twice"
+    );
 }

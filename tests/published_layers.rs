@@ -410,13 +410,10 @@ fn every_vendored_layer_is_answered() {
     assert_eq!(published::layers().len(), table.len());
 }
 
-/// Runtimes × architectures: the library layer is the one of the runtime's
-/// key, its `-arm` key on arm64, or none when the family has `-arm` keys but
-/// not this runtime (python3.7 on arm64).
-#[test]
-fn every_runtime_and_architecture() {
-    let table = vendored();
-    let key_of = |key: &str| table.iter().find(|v| v.key == key);
+/// Every runtime with a library layer, and the runtime part of its key:
+/// the runtimes of the table's keys, and the Java and .NET runtimes their
+/// one key serves.
+fn library_runtimes(table: &[Vendored]) -> Vec<(String, String)> {
     let mut runtimes: Vec<(String, String)> = table
         .iter()
         .filter(|v| {
@@ -434,6 +431,17 @@ fn every_runtime_and_architecture() {
         runtimes.push((dotnet.to_string(), "dotnet".to_string()));
     }
     runtimes.dedup();
+    runtimes
+}
+
+/// Runtimes × architectures: the library layer is the one of the runtime's
+/// key, its `-arm` key on arm64, or none when the family has `-arm` keys but
+/// not this runtime (python3.7 on arm64).
+#[test]
+fn every_runtime_and_architecture() {
+    let table = vendored();
+    let key_of = |key: &str| table.iter().find(|v| v.key == key);
+    let runtimes = library_runtimes(&table);
     for (runtime, key) in &runtimes {
         let x86 = published::library(runtime, Architecture::X86_64).map(PublishedLayer::key);
         assert_eq!(x86, Some(key.as_str()), "{runtime} x86_64");
@@ -489,4 +497,140 @@ fn source_names_the_vendored_package() {
     let line = format!("serverless-plugin-datadog@{}", published::PACKAGE_VERSION);
     assert!(source.contains(&line), "SOURCE.md does not name {line}");
     assert_eq!(published::PACKAGE_VERSION, packages()[0].version);
+}
+
+/// The vendored key of the library layer for a runtime's key part and
+/// architecture: its `-arm` key on arm64 when the family has them, the
+/// shared key otherwise; `None` when it was never built for arm64.
+fn library_key<'t>(table: &'t [Vendored], key: &str, arm: bool) -> Option<&'t Vendored> {
+    let kind = table.iter().find(|v| v.key == key)?.kind;
+    let wanted = if arm && family_has_arm(table, kind) {
+        format!("{key}-arm")
+    } else {
+        key.to_string()
+    };
+    table.iter().find(|v| v.key == wanted)
+}
+
+/// The ARN a vendored file lists for a key in a region.
+fn listed_arn(packages: &[Package], v: &Vendored, region: &str) -> Option<String> {
+    let package = packages.iter().find(|p| p.version == v.package).unwrap();
+    package.keys[&v.key].get(region).cloned()
+}
+
+/// Through the transform, for every runtime with a library layer (and a
+/// custom runtime for the Extension alone), both architectures, every
+/// region of the vendored files in both partitions, China and a region
+/// Datadog does not know, with the library layer alone, with the
+/// Extension and with its FIPS build: the transform writes exactly the
+/// ARNs the vendored files list for that key and region (the bundled
+/// default is the newest there, a retired runtime's its last), and fails
+/// where they list none or the runtime cannot run the Extension.
+#[test]
+fn every_arn_the_transform_writes_is_vendored() {
+    use dd_serverless_macro::{MacroEnvironment, MacroRequest, handle};
+    use serde_json::json;
+
+    let table = vendored();
+    let packages = packages();
+    let mut regions = every_region(&table);
+    for other in ["cn-north-1", "cn-northwest-1", "xx-future-1"] {
+        regions.insert(other.to_string());
+    }
+    let partitions: BTreeSet<&str> = regions.iter().map(|r| partition_of(r)).collect();
+    assert_eq!(partitions, BTreeSet::from(["aws", "aws-cn", "aws-us-gov"]));
+    let mut runtimes: Vec<(String, Option<String>)> = library_runtimes(&table)
+        .into_iter()
+        .map(|(runtime, key)| (runtime, Some(key)))
+        .collect();
+    runtimes.push(("provided.al2023".to_string(), None));
+    let extension = |arm: bool, fips: bool| {
+        let key = match (arm, fips) {
+            (false, false) => "extension",
+            (true, false) => "extension-arm",
+            (false, true) => "extension-fips",
+            (true, true) => "extension-arm-fips",
+        };
+        table.iter().find(|v| v.key == key).unwrap()
+    };
+    let environment = MacroEnvironment::default();
+    let (mut written, mut refused) = (0, 0);
+    for region in &regions {
+        for (runtime, key) in &runtimes {
+            for arm in [false, true] {
+                // None: no Extension; Some(fips).
+                for extension_mode in [None, Some(false), Some(true)] {
+                    let mut expected = Vec::new();
+                    let mut possible = true;
+                    if let Some(key) = key {
+                        match library_key(&table, key, arm)
+                            .and_then(|v| listed_arn(&packages, v, region))
+                        {
+                            Some(arn) => expected.push(arn),
+                            None => possible = false,
+                        }
+                    }
+                    let mut params = json!({});
+                    if let Some(fips) = extension_mode {
+                        params = json!({
+                            "addExtension": true,
+                            "lambdaFips": fips,
+                            "site": "ddog-gov.com",
+                            "apiKeySecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:k",
+                        });
+                        let lacks_api = published::lacks_extensions_api(runtime);
+                        match listed_arn(&packages, extension(arm, fips), region) {
+                            Some(arn) if !lacks_api => expected.push(arn),
+                            _ => possible = false,
+                        }
+                    }
+                    if expected.is_empty() && possible {
+                        continue; // nothing to add: a custom runtime without the Extension
+                    }
+                    let arch = if arm { "arm64" } else { "x86_64" };
+                    let request = MacroRequest {
+                        region: region.clone(),
+                        account_id: "123456789012".into(),
+                        fragment: json!({"Resources": {"F": {
+                            "Type": "AWS::Lambda::Function",
+                            "Properties": {
+                                "Runtime": runtime, "Architectures": [arch], "Handler": "app.handler",
+                                "Role": "arn:aws:iam::123456789012:role/r",
+                                "Code": {"S3Bucket": "b", "S3Key": "k"}
+                            }
+                        }}}),
+                        transform_id: "123456789012::DatadogServerless".into(),
+                        params: params.as_object().unwrap().clone(),
+                        request_id: "table".into(),
+                        template_parameter_values: Default::default(),
+                    };
+                    let response = handle(request, &environment);
+                    let case =
+                        format!("{runtime} {arch} in {region}, Extension {extension_mode:?}");
+                    if possible {
+                        assert!(
+                            response.is_success(),
+                            "{case}: {:?}",
+                            response.error_message
+                        );
+                        let layers = &response.fragment["Resources"]["F"]["Properties"]["Layers"];
+                        assert_eq!(layers, &json!(expected), "{case}");
+                        written += 1;
+                    } else {
+                        assert!(
+                            !response.is_success(),
+                            "{case}: wrote {}",
+                            response.fragment
+                        );
+                        refused += 1;
+                    }
+                }
+            }
+        }
+    }
+    // 5,854 and 2,024 with serverless-plugin-datadog 5.134.1.
+    assert!(
+        written > 5000 && refused > 1000,
+        "{written} written, {refused} refused"
+    );
 }

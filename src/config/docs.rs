@@ -2,7 +2,8 @@
 //! the `parameters` command print it, generated from the declarations
 //! (tests/readme.rs keeps the README in step).
 
-use super::params::PARAMS;
+use super::params::{PARAMS, Param};
+use crate::lambda::layers::bundled_default;
 
 /// The parameter table as Markdown, one row per parameter in table order,
 /// then one per alias.
@@ -10,11 +11,17 @@ pub fn parameters_markdown() -> String {
     let mut out = String::from(
         "| parameter | type | default | macro environment | what it does |\n| --- | --- | --- | --- | --- |\n",
     );
-    for spec in PARAMS {
-        let default = match (spec.default, spec.bundled_default) {
-            (Some(d), _) => format!("`{d}`"),
-            (None, true) => "bundled".to_string(),
-            (None, false) => "—".to_string(),
+    for &param in Param::ALL {
+        let spec = param.spec();
+        let default = match spec.default {
+            Some(d) => format!("`{d}`"),
+            None if spec.bundled_default => {
+                let version = bundled_default(param).expect(
+                    "a `.bundled()` parameter is a layer version (tested in lambda::layers)",
+                );
+                format!("`{version}`")
+            }
+            None => "—".to_string(),
         };
         let env = spec
             .macro_env
@@ -47,7 +54,8 @@ mod tests {
         assert!(table.contains(
             "| `site` | string | `datadoghq.com` | `DD_SITE` | `DD_SITE`: the Datadog site to send data to. |\n"
         ));
-        assert!(table.contains("| `pythonLayerVersion` | int | bundled | — |"));
+        assert!(table.contains("| `pythonLayerVersion` | int | `127` | — |"));
+        assert!(table.contains("| `rubyLayerVersion` | int | `29` | — |"));
         assert!(table.ends_with(
             "| `coldStartTraceMinDuration` | | | | alias of `minColdStartTraceDuration` |\n"
         ));

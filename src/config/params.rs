@@ -25,17 +25,17 @@ parameters! {
     add_layers: bool = param("addLayers", Bool).default("true");
     /// Add the Datadog Extension layer.
     add_extension: bool = param("addExtension", Bool).default("false");
-    /// Version of the Datadog Python library layer (bundled default when absent).
+    /// Version of the Datadog Python library layer (absent: the newest Datadog publishes for the runtime and region).
     python_layer_version: Option<u64> = param("pythonLayerVersion", Int).bundled();
-    /// Version of the Datadog Node.js library layer (bundled default when absent).
+    /// Version of the Datadog Node.js library layer (absent: the newest Datadog publishes for the runtime and region).
     node_layer_version: Option<u64> = param("nodeLayerVersion", Int).bundled();
-    /// Version of the Datadog .NET library layer (bundled default when absent).
+    /// Version of the Datadog .NET library layer (absent: the newest Datadog publishes for the runtime and region).
     dotnet_layer_version: Option<u64> = param("dotnetLayerVersion", Int).bundled();
-    /// Version of the Datadog Java library layer (bundled default when absent).
+    /// Version of the Datadog Java library layer (absent: the newest Datadog publishes for the runtime and region).
     java_layer_version: Option<u64> = param("javaLayerVersion", Int).bundled();
-    /// Version of the Datadog Ruby library layer (bundled default when absent).
+    /// Version of the Datadog Ruby library layer (absent: the newest Datadog publishes for the runtime and region).
     ruby_layer_version: Option<u64> = param("rubyLayerVersion", Int).bundled();
-    /// Version of the Datadog Extension layer; setting it turns the extension on.
+    /// Version of the Datadog Extension layer (absent: the newest published in the region); setting it turns the extension on.
     extension_layer_version: Option<u64> = param("extensionLayerVersion", Int).bundled();
     /// Full ARN of the Python library layer, instead of a version.
     python_layer_arn: Option<Value> = param("pythonLayerArn", Arn);

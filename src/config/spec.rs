@@ -164,7 +164,8 @@ pub struct ParamSpec {
     /// The default, as text, when there is one.
     pub default: Option<&'static str>,
     /// Whether, with no default, the macro uses the layer version bundled
-    /// with it (`lambda::layers`), which the table shows as "bundled".
+    /// with it: the newest Datadog publishes (`lambda::layers::bundled_default`,
+    /// the number the table shows).
     pub bundled_default: bool,
     /// The macro Lambda's environment variable that supplies a site-wide default.
     pub macro_env: Option<&'static str>,

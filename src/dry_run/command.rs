@@ -248,7 +248,7 @@ pub fn transform(
 }
 
 /// Prints each warning and error on its own line, naming its resource, and
-/// (with `note_defaults`) the bundled layer versions used.
+/// (with `note_defaults`) the bundled layer versions used and the report's notes.
 fn print_diagnostics(
     report: &Report,
     secrets: &Secrets,
@@ -269,6 +269,11 @@ fn print_diagnostics(
             "note: bundled default layer versions used: {} (set the parameters to pin others)",
             report.defaults_used.join(", ")
         );
+    }
+    if note_defaults {
+        for note in &report.notes {
+            let _ = writeln!(stderr, "note: {note}");
+        }
     }
 }
 

@@ -1,13 +1,24 @@
 //! Datadog layer ARNs (partition, region, runtime, architecture, FIPS) and
 //! their insertion into `Layers`, `Fn::If` aware (SPEC §4, §11).
+//!
+//! Which layers exist is Datadog's published table ([`published`], issue
+//! 19): a layer must be published in the stack's region, a retired
+//! runtime's layer stops at its last version, and the bundled default is the
+//! newest version there. A parameter's ARN or `useLayersFromAccount` (the
+//! user's copies) bypasses it. A Datadog layer already on the function is
+//! replaced only by a version or ARN a parameter gives, never by a bundled
+//! default (so baking twice changes nothing).
+
+mod messages;
 
 use std::rc::Rc;
 
 use serde_json::Value;
 
 use super::function::{Architecture, FunctionEdit, RuntimeFamily};
+use super::published::{self, PublishedLayer};
 use crate::config::{Config, Param};
-use crate::report::{Change, Origin};
+use crate::report::{Change, Origin, VersionFrom};
 use crate::template::intrinsics::{fn_if_branches, fn_if_branches_mut, is_no_value};
 use crate::template::lookup;
 
@@ -31,64 +42,71 @@ pub enum LayerKind {
     Extension,
 }
 
-/// Per layer: the version parameter, the ARN parameter, the bundled default
-/// version (SPEC §11: "defaults at the time of writing"), and its name in messages.
-const LAYER_TABLE: &[(LayerKind, Param, Param, u64, &str)] = &[
+/// Per layer: the version parameter, the ARN parameter, and its name in
+/// messages. Its bundled default is not here: it is the newest version
+/// Datadog publishes, from the published table ([`default_version`]).
+const LAYER_PARAMS: &[(LayerKind, Param, Param, &str)] = &[
     (
         LayerKind::Python,
         Param::python_layer_version,
         Param::python_layer_arn,
-        127,
         "Python Lambda Library",
     ),
     (
         LayerKind::Node,
         Param::node_layer_version,
         Param::node_layer_arn,
-        142,
         "Node.js Lambda Library",
     ),
     (
         LayerKind::Java,
         Param::java_layer_version,
         Param::java_layer_arn,
-        27,
         "Java Lambda Library",
     ),
     (
         LayerKind::Dotnet,
         Param::dotnet_layer_version,
         Param::dotnet_layer_arn,
-        25,
         ".NET Lambda Library",
     ),
     (
         LayerKind::Ruby,
         Param::ruby_layer_version,
         Param::ruby_layer_arn,
-        30,
         "Ruby Lambda Library",
     ),
     (
         LayerKind::Extension,
         Param::extension_layer_version,
         Param::extension_layer_arn,
-        99,
         "Datadog Extension",
     ),
 ];
 
-fn table_row(kind: LayerKind) -> (Param, Param, u64, &'static str) {
-    let row = LAYER_TABLE
+fn params_row(kind: LayerKind) -> (Param, Param, &'static str) {
+    let row = LAYER_PARAMS
         .iter()
         .find(|r| r.0 == kind)
         .expect("every layer kind is in the table");
-    (row.1, row.2, row.3, row.4)
+    (row.1, row.2, row.3)
 }
 
-/// The bundled default version of a layer.
+/// The bundled default version of a layer: the newest version Datadog
+/// publishes of it ([`published::newest_version`]). A function whose
+/// runtime's layer stopped earlier, or in a region where the layer is
+/// older, gets the newest version there instead (see [`add_layers`]).
 pub fn default_version(kind: LayerKind) -> u64 {
-    table_row(kind).2
+    published::newest_version(kind)
+}
+
+/// The bundled default of a `*LayerVersion` parameter (the parameter table
+/// shows it); `None` for any other parameter.
+pub fn bundled_default(param: Param) -> Option<u64> {
+    LAYER_PARAMS
+        .iter()
+        .find(|row| row.1 == param)
+        .map(|row| default_version(row.0))
 }
 
 impl LayerKind {
@@ -127,61 +145,34 @@ impl LayerKind {
     }
 }
 
+/// Datadog's layer account in each partition it publishes in.
+const DATADOG_ACCOUNTS: [(&str, &str); 2] =
+    [("aws", "464622532012"), ("aws-us-gov", "002406178527")];
+
 /// Datadog's layer account in a partition.
 pub fn datadog_account(partition: &str) -> Option<&'static str> {
-    match partition {
-        "aws" => Some("464622532012"),
-        "aws-us-gov" => Some("002406178527"),
-        _ => None,
-    }
+    DATADOG_ACCOUNTS
+        .iter()
+        .find(|(p, _)| *p == partition)
+        .map(|(_, account)| *account)
 }
 
-/// The layer name for a runtime and architecture (SPEC §4 table), or why
-/// there is none.
-pub fn layer_name(
+/// The published layer of `kind` for a function: the runtime's library
+/// layer for its architecture, or the Extension for its architecture and
+/// FIPS. Names come from Datadog's table only (no naming rule beside it):
+/// every runtime [`RuntimeFamily::of`] gives a library family has a layer
+/// there (tested), so a rule could only answer for runtimes the transform
+/// does not instrument.
+fn published_layer(
     kind: LayerKind,
     runtime: &str,
     arch: Architecture,
     fips: bool,
-) -> Result<String, String> {
-    let arm = arch == Architecture::Arm64;
-    let suffix = if arm { "-ARM" } else { "" };
-    Ok(match kind {
-        LayerKind::Python => {
-            let minor = runtime
-                .strip_prefix("python3.")
-                .and_then(|m| m.parse::<u32>().ok());
-            if arm && minor.is_none_or(|m| m < 8) {
-                return Err(format!(
-                    "Datadog publishes no arm64 Python layer for {runtime} (python3.8 and later only)"
-                ));
-            }
-            let digits = runtime.trim_start_matches("python");
-            let mut name = String::with_capacity(14 + digits.len() + suffix.len());
-            name.push_str("Datadog-Python");
-            name.extend(digits.chars().filter(|c| *c != '.'));
-            name.push_str(suffix);
-            name
-        }
-        LayerKind::Node => {
-            let major = runtime.trim_start_matches("nodejs").trim_end_matches(".x");
-            joined(&["Datadog-Node", major, "-x"])
-        }
-        LayerKind::Java => "dd-trace-java".to_string(),
-        LayerKind::Dotnet => joined(&["dd-trace-dotnet", suffix]),
-        LayerKind::Ruby => {
-            let version = runtime.trim_start_matches("ruby");
-            let mut name = String::with_capacity(12 + version.len() + suffix.len());
-            name.push_str("Datadog-Ruby");
-            name.extend(version.chars().map(|c| if c == '.' { '-' } else { c }));
-            name.push_str(suffix);
-            name
-        }
-        LayerKind::Extension => {
-            let fips = if fips { "-FIPS" } else { "" };
-            joined(&["Datadog-Extension", suffix, fips])
-        }
-    })
+) -> Option<&'static PublishedLayer> {
+    match kind {
+        LayerKind::Extension => Some(published::extension(arch, fips)),
+        _ => published::library(runtime, arch),
+    }
 }
 
 /// The parts one after the other, in one allocation (no formatting
@@ -220,16 +211,48 @@ pub fn layer_arn(partition: &str, region: &str, account: &str, name: &str, versi
     arn
 }
 
+/// The account and name of a layer version ARN
+/// (`arn:PARTITION:lambda:REGION:ACCOUNT:layer:NAME:VERSION`).
+fn account_and_name(arn: &str) -> Option<(&str, &str)> {
+    let mut parts = arn.split(':');
+    let mut part = [""; 8];
+    for slot in &mut part {
+        *slot = parts.next()?;
+    }
+    let well_formed = parts.next().is_none()
+        && part[0] == "arn"
+        && part[2] == "lambda"
+        && part[5] == "layer"
+        && part[7].parse::<u64>().is_ok();
+    well_formed.then_some((part[4], part[6]))
+}
+
 /// A layer chosen for a function: its ARN and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 struct Chosen {
     arn: Value,
-    /// The layer name, to recognise older versions of the same layer.
-    name: Option<String>,
+    /// Its name in Datadog's table, to recognise another version of the
+    /// same layer already on the function (`None`: an ARN given for a layer
+    /// the table does not have).
+    name: Option<&'static str>,
+    /// Where its version or ARN came from, for the report.
     source: Origin,
-    bundled_default: bool,
+    /// The same, in one word.
+    version_from: VersionFrom,
+    /// The parameter that pins another version (named when a pinned layer is kept).
+    version_param: Param,
     /// The bundled default used (`pythonLayerVersion=127`), for the report.
     default_used: Option<String>,
+    /// A remark for the report (`python3.7: Datadog's last Python 3.7 layer is 85`).
+    note: Option<String>,
+}
+
+impl Chosen {
+    /// Whether a parameter gave its version or ARN: only then does it
+    /// replace another version of the same layer already on the function.
+    fn explicit(&self) -> bool {
+        self.version_from == VersionFrom::Parameter
+    }
 }
 
 /// The layers already chosen with one configuration during one transform,
@@ -250,6 +273,14 @@ fn choose(
     region: &str,
     memo: &mut LayerMemo,
 ) -> Option<Rc<Chosen>> {
+    if kind == LayerKind::Extension
+        && let Some(runtime) = edit.runtime.as_deref()
+        && published::lacks_extensions_api(runtime)
+    {
+        let message = messages::no_extensions_api(&edit.id, runtime);
+        edit.error(message);
+        return None;
+    }
     let built = kind.arn(&edit.config).is_none();
     let runtime = memo_runtime(kind, edit);
     let remembered = memo
@@ -270,14 +301,12 @@ fn choose(
             chosen
         }
     };
-    if let Some(used) = &chosen.default_used {
-        edit.report.default_used(used.clone());
-    }
     Some(chosen)
 }
 
 /// The runtime a remembered layer is chosen for: none for the Extension,
-/// whose name does not depend on it.
+/// whose layer does not depend on it (whether the runtime can run it is
+/// checked before, in [`choose`]).
 fn memo_runtime(kind: LayerKind, edit: &FunctionEdit) -> &str {
     match kind {
         LayerKind::Extension => "",
@@ -285,81 +314,110 @@ fn memo_runtime(kind: LayerKind, edit: &FunctionEdit) -> &str {
     }
 }
 
-/// [`choose`], building the ARN.
+/// [`choose`], building the ARN. Datadog's table decides, unless a
+/// parameter gave the ARN or `useLayersFromAccount` names the user's own
+/// copies: a layer must exist in the stack's region, a retired runtime's
+/// layer stops at its last version, and the bundled default is the newest
+/// version there.
 fn choose_anew(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option<Chosen> {
-    let (version_param, arn_param, default, label) = table_row(kind);
+    let (version_param, arn_param, label) = params_row(kind);
     let config = Rc::clone(&edit.config);
-    if let Some(arn) = kind.arn(&config) {
-        return Some(Chosen {
-            arn: arn.clone(),
-            name: None,
-            source: Origin::LayerParameter(arn_param, config.source(arn_param).cloned()),
-            bundled_default: false,
-            default_used: None,
-        });
-    }
-    let partition = crate::partition_of(region);
-    let account = match (&config.use_layers_from_account, datadog_account(partition)) {
-        (Some(own), _) => own.as_str(),
-        (None, Some(dd)) => dd,
-        (None, None) => {
-            edit.error(format!(
-                "Resource {} cannot get Datadog layers in region {region}: Datadog publishes no layers in the {partition} partition. \
-                 Copy the layers to an account of yours and set `useLayersFromAccount`, give full ARNs with `{arn_param}`, or set `addLayers: false`.",
-                edit.id
-            ));
-            return None;
-        }
+    let runtime = edit.runtime.clone().unwrap_or_default();
+    let fips = config.lambda_fips == Some(true);
+    let layer = published_layer(kind, &runtime, edit.arch, fips);
+    let name = layer.map(PublishedLayer::name);
+    let pick = |arn: Value, source: Origin, version_from: VersionFrom| Chosen {
+        arn,
+        name,
+        source,
+        version_from,
+        version_param,
+        default_used: None,
+        note: None,
     };
-    let (version, source) = match kind.version(&config) {
-        Some(v) => (
-            v,
-            Origin::LayerParameter(version_param, config.source(version_param).cloned()),
-        ),
-        None if config.use_layers_from_account.is_some() => {
-            let family = edit.family.display_name();
-            let message = if kind == LayerKind::Extension {
-                format!(
-                    "Resource {} needs the Datadog Extension, but no `extensionLayerVersion` was provided; with `useLayersFromAccount` there is no bundled default. Please add the 'extensionLayerVersion' parameter for the Datadog serverless macro.",
-                    edit.id
-                )
-            } else {
-                format!(
-                    "Resource {} has a {family} runtime, but no {label} version was provided. Please add the '{version_param}' parameter for the Datadog serverless macro.",
-                    edit.id
-                )
-            };
+    if let Some(arn) = kind.arn(&config) {
+        let source = Origin::LayerParameter(arn_param, config.source(arn_param).cloned());
+        return Some(pick(arn.clone(), source, VersionFrom::Parameter));
+    }
+    let Some(layer) = layer else {
+        edit.error(messages::no_layer_for(
+            &edit.id,
+            edit.family,
+            &runtime,
+            edit.arch,
+            arn_param,
+        ));
+        return None;
+    };
+    let partition = crate::partition_of(region);
+    let given = kind.version(&config).map(|version| {
+        let source = Origin::LayerParameter(version_param, config.source(version_param).cloned());
+        (version, source)
+    });
+    if let Some(own) = &config.use_layers_from_account {
+        // The user's copies: the table says nothing of what they hold.
+        let Some((version, source)) = given else {
+            let message = messages::no_version_for_own_account(
+                &edit.id,
+                edit.family,
+                kind,
+                label,
+                version_param,
+            );
             edit.error(message);
             return None;
-        }
-        None => (default, Origin::BundledDefault(version_param, default)),
-    };
-    let fips = config.lambda_fips == Some(true);
-    let bundled_default = kind.version(&config).is_none();
-    let runtime = edit.runtime.as_deref().unwrap_or_default();
-    match layer_name(kind, runtime, edit.arch, fips) {
-        Ok(name) => {
-            let default_used = bundled_default.then(|| {
-                let mut used = joined(&[version_param.name(), "="]);
-                push_number(&mut used, default);
-                used
-            });
-            Some(Chosen {
-                arn: Value::String(layer_arn(partition, region, account, &name, version)),
-                name: Some(name),
-                source,
-                bundled_default,
-                default_used,
-            })
-        }
-        Err(why) => {
-            edit.error(format!(
-                "Resource {}: {why}. Use an x86_64 architecture or a newer runtime, or add {} to the `exclude` parameter.",
-                edit.id, edit.id
-            ));
-            None
-        }
+        };
+        let arn = layer_arn(partition, region, own, layer.name(), version);
+        return Some(pick(Value::String(arn), source, VersionFrom::Parameter));
     }
+    let (Some(account), Some(newest_here)) = (datadog_account(partition), layer.version_in(region))
+    else {
+        let remedies = messages::remedies(kind, &edit.id, version_param, arn_param);
+        edit.error(messages::not_published(
+            &edit.id, label, layer, region, &remedies,
+        ));
+        return None;
+    };
+    let retired = layer.last_version().is_some();
+    let arn = |version| Value::String(layer_arn(partition, region, account, layer.name(), version));
+    Some(match given {
+        Some((version, _)) if retired && version > newest_here => {
+            edit.error(messages::above_last_version(
+                &edit.id,
+                &runtime,
+                region,
+                layer,
+                newest_here,
+                (version_param, version),
+            ));
+            return None;
+        }
+        Some((version, source)) => pick(arn(version), source, VersionFrom::Parameter),
+        None if retired => {
+            let source = Origin::RuntimeLast(version_param, default_version(kind), layer.runtime());
+            Chosen {
+                note: Some(messages::last_version_note(
+                    edit.family,
+                    &runtime,
+                    newest_here,
+                )),
+                ..pick(arn(newest_here), source, VersionFrom::RuntimeLast)
+            }
+        }
+        None => {
+            let mut used = joined(&[version_param.name(), "="]);
+            push_number(&mut used, newest_here);
+            if newest_here != default_version(kind) {
+                // A region behind the others: say which layer, where.
+                used.push_str(&format!(" ({} in {region})", layer.name()));
+            }
+            let source = Origin::BundledDefault(version_param, newest_here);
+            Chosen {
+                default_used: Some(used),
+                ..pick(arn(newest_here), source, VersionFrom::BundledDefault)
+            }
+        }
+    })
 }
 
 /// Adds the library layer (with `addLayers`) and the Extension layer (when
@@ -396,7 +454,10 @@ pub fn add_layers(edit: &mut FunctionEdit, region: &str, memo: &mut LayerMemo) {
         None => {
             let mut layers = Value::Array(Vec::new());
             let result = insert_all(&mut layers, &wanted, &edit.config, inherited, &mut changes);
-            edit.props.insert("Layers".to_string(), layers);
+            // None when every layer was kept (pinned in Globals).
+            if layers.as_array().is_some_and(|l| !l.is_empty()) {
+                edit.props.insert("Layers".to_string(), layers);
+            }
             result
         }
     };
@@ -404,6 +465,20 @@ pub fn add_layers(edit: &mut FunctionEdit, region: &str, memo: &mut LayerMemo) {
         let id = edit.id.clone();
         edit.error(format!("Resource {id} {message}"));
         return;
+    }
+    // The defaults and notes of the layers written (not of those a pin kept).
+    for chosen in &wanted {
+        let written = changes.iter().any(
+            |c| matches!(c, Change::LayerAdded { arn, .. } if chosen.arn.as_str() == Some(arn)),
+        );
+        if written {
+            if let Some(used) = &chosen.default_used {
+                edit.report.default_used(used.clone());
+            }
+            if let Some(note) = &chosen.note {
+                edit.report.note(note.clone());
+            }
+        }
     }
     for c in changes {
         edit.change(c);
@@ -444,26 +519,45 @@ fn insert_all(
         if items.contains(&chosen.arn) || inherited.contains(&chosen.arn) {
             continue;
         }
-        let older = chosen.name.as_deref().and_then(|name| {
-            items.iter().position(|item| {
-                item.as_str()
-                    .is_some_and(|s| is_older_version(s, name, config))
+        // Another version of the same layer, on the function or (SAM) in
+        // its Globals: a parameter's version replaces the function's own if
+        // it is Datadog's or the user's copy; a bundled default keeps it.
+        let on_function = chosen.name.and_then(|name| {
+            items.iter().enumerate().find_map(|(i, item)| {
+                let account = account_if_named(item.as_str()?, name)?;
+                Some((i, replaceable(account, config, &chosen.arn)))
             })
         });
-        match older {
-            Some(i) => {
+        let in_globals = chosen.name.and_then(|name| {
+            inherited.iter().find(|item| {
+                item.as_str()
+                    .and_then(|arn| account_if_named(arn, name))
+                    .is_some()
+            })
+        });
+        match (on_function, in_globals) {
+            (Some((i, true)), _) if chosen.explicit() => {
                 let old = std::mem::replace(&mut items[i], chosen.arn.clone());
                 changes.push(Change::LayerReplaced {
-                    old: old.as_str().unwrap_or_default().to_string(),
+                    old: arn_text(&old),
                     new: arn_text(&chosen.arn),
+                    source: chosen.source.clone(),
                 });
             }
-            None => {
+            (Some((i, _)), _) if !chosen.explicit() => changes.push(Change::LayerKept {
+                arn: arn_text(&items[i]),
+                param: chosen.version_param,
+            }),
+            (None, Some(pinned)) if !chosen.explicit() => changes.push(Change::LayerKept {
+                arn: arn_text(pinned),
+                param: chosen.version_param,
+            }),
+            _ => {
                 items.push(chosen.arn.clone());
                 changes.push(Change::LayerAdded {
                     arn: arn_text(&chosen.arn),
                     source: chosen.source.clone(),
-                    bundled_default: chosen.bundled_default,
+                    version_from: chosen.version_from,
                 });
             }
         }
@@ -483,37 +577,29 @@ fn arn_text(arn: &Value) -> String {
         .unwrap_or_else(|| arn.to_string())
 }
 
-/// Whether `existing` is another version of the Datadog layer `name`, from
-/// Datadog's account or the `useLayersFromAccount` one.
-fn is_older_version(existing: &str, name: &str, config: &Config) -> bool {
-    // arn:partition:lambda:region:account:layer:name:version. The name is
-    // checked first: most layers are not Datadog's, and that needs no split.
-    let name_matches = existing
-        .rsplit_once(':')
-        .and_then(|(rest, _version)| rest.rsplit_once(':'))
-        .is_some_and(|(_, n)| n == name);
-    if !name_matches {
-        return false;
+/// The account of `existing` when it is a version of the layer `name`, in
+/// any account.
+fn account_if_named<'a>(existing: &'a str, name: &str) -> Option<&'a str> {
+    // The name is checked first: most layers are not Datadog's, and that
+    // needs no split.
+    let (rest, _version) = existing.rsplit_once(':')?;
+    if !rest.strip_suffix(name)?.ends_with(':') {
+        return None;
     }
-    let mut split = existing.split(':');
-    let mut parts = [""; 8];
-    for part in &mut parts {
-        match split.next() {
-            Some(p) => *part = p,
-            None => return false,
-        }
-    }
-    if split.next().is_some()
-        || parts[0] != "arn"
-        || parts[2] != "lambda"
-        || parts[5] != "layer"
-        || parts[6] != name
-    {
-        return false;
-    }
-    let account = parts[4];
-    let ours = config.use_layers_from_account.as_deref() == Some(account);
-    ours || ["464622532012", "002406178527"].contains(&account)
+    let (account, found) = account_and_name(existing)?;
+    (found == name).then_some(account)
+}
+
+/// Whether a layer of `account` may be replaced by a parameter's version:
+/// it is Datadog's, or in the `useLayersFromAccount` account or that of the
+/// ARN given (the user's copies).
+fn replaceable(account: &str, config: &Config, chosen: &Value) -> bool {
+    DATADOG_ACCOUNTS.iter().any(|(_, dd)| *dd == account)
+        || config.use_layers_from_account.as_deref() == Some(account)
+        || chosen
+            .as_str()
+            .and_then(account_and_name)
+            .is_some_and(|(own, _)| own == account)
 }
 
 /// The number of layers in the longest branch of a `Layers` value (for tests).
@@ -528,45 +614,56 @@ pub fn max_layer_count(layers: &Value) -> usize {
 mod tests {
     use super::*;
     use Architecture::*;
-    use LayerKind::*;
 
+    /// Every runtime the transform gives a library layer has one in
+    /// Datadog's table, and every runtime of the table is one the transform
+    /// gives that layer: the table is the only source of layer names.
     #[test]
-    fn layer_names_for_every_runtime_and_architecture() {
-        let table: &[(LayerKind, &str, Architecture, bool, &str)] = &[
-            (Python, "python2.7", X86_64, false, "Datadog-Python27"),
-            (Python, "python3.6", X86_64, false, "Datadog-Python36"),
-            (Python, "python3.12", X86_64, false, "Datadog-Python312"),
-            (Python, "python3.8", Arm64, false, "Datadog-Python38-ARM"),
-            (Python, "python3.14", Arm64, false, "Datadog-Python314-ARM"),
-            (Node, "nodejs12.x", X86_64, false, "Datadog-Node12-x"),
-            (Node, "nodejs20.x", Arm64, false, "Datadog-Node20-x"),
-            (Node, "nodejs24.x", X86_64, false, "Datadog-Node24-x"),
-            (Java, "java21", X86_64, false, "dd-trace-java"),
-            (Java, "java8.al2", Arm64, false, "dd-trace-java"),
-            (Dotnet, "dotnet8", X86_64, false, "dd-trace-dotnet"),
-            (Dotnet, "dotnet8", Arm64, false, "dd-trace-dotnet-ARM"),
-            (Ruby, "ruby3.3", X86_64, false, "Datadog-Ruby3-3"),
-            (Ruby, "ruby3.2", Arm64, false, "Datadog-Ruby3-2-ARM"),
-            (Ruby, "ruby4.0", X86_64, false, "Datadog-Ruby4-0"),
-            (Extension, "", X86_64, false, "Datadog-Extension"),
-            (Extension, "", Arm64, false, "Datadog-Extension-ARM"),
-            (Extension, "", X86_64, true, "Datadog-Extension-FIPS"),
-            (Extension, "", Arm64, true, "Datadog-Extension-ARM-FIPS"),
-        ];
-        for (kind, runtime, arch, fips, expected) in table {
-            assert_eq!(
-                layer_name(*kind, runtime, *arch, *fips).unwrap(),
-                *expected,
-                "{runtime} {arch:?}"
+    fn runtime_families_and_the_published_table_agree() {
+        let versions = |prefix: &str, majors: std::ops::RangeInclusive<u32>, suffix: &str| {
+            let prefix = prefix.to_string();
+            let suffix = suffix.to_string();
+            majors.map(move |m| format!("{prefix}{m}{suffix}"))
+        };
+        let candidates = versions("python2.", 0..=9, "")
+            .chain(versions("python3.", 0..=30, ""))
+            .chain(versions("nodejs", 0..=40, ".x"))
+            .chain(versions("ruby2.", 0..=9, ""))
+            .chain(versions("ruby3.", 0..=9, ""))
+            .chain(versions("ruby4.", 0..=9, ""))
+            .chain(versions("java", 0..=40, ""))
+            .chain(versions("dotnet", 0..=20, ""))
+            .chain(
+                [
+                    "nodejs8.10",
+                    "nodejs6.10",
+                    "nodejs4.3",
+                    "java8.al2",
+                    "dotnetcore3.1",
+                    "go1.x",
+                ]
+                .map(String::from),
             );
+        for runtime in candidates {
+            if let Some(kind) = LayerKind::library_for(RuntimeFamily::of(&runtime)) {
+                let layer = published::library(&runtime, X86_64)
+                    .unwrap_or_else(|| panic!("{runtime}: no published layer"));
+                assert_eq!(layer.kind(), kind, "{runtime}");
+            }
         }
-    }
-
-    #[test]
-    fn old_python_on_arm_is_an_error() {
-        for runtime in ["python3.7", "python3.6", "python2.7"] {
-            let e = layer_name(Python, runtime, Arm64, false).unwrap_err();
-            assert!(e.contains(runtime) && e.contains("python3.8"), "{e}");
+        // The other way: each runtime the table names (Java's and .NET's
+        // layers serve every version) is one the transform instruments.
+        for layer in published::layers() {
+            if ![LayerKind::Java, LayerKind::Dotnet, LayerKind::Extension].contains(&layer.kind()) {
+                let family = RuntimeFamily::of(layer.runtime());
+                assert_eq!(
+                    LayerKind::library_for(family),
+                    Some(layer.kind()),
+                    "Datadog publishes {} for {}: add the runtime to RuntimeFamily::of (src/lambda/function.rs)",
+                    layer.name(),
+                    layer.runtime()
+                );
+            }
         }
     }
 
@@ -595,11 +692,53 @@ mod tests {
         assert_eq!(datadog_account("aws-cn"), None);
     }
 
+    /// The bundled defaults are the newest versions Datadog publishes (issue
+    /// 19's figures; SPEC §11's Ruby 30 does not exist).
     #[test]
-    fn defaults_table_matches_spec() {
+    fn bundled_defaults_are_the_newest_published() {
+        use LayerKind::*;
         assert_eq!(
             [Python, Node, Java, Dotnet, Ruby, Extension].map(default_version),
-            [127, 142, 27, 25, 30, 99]
+            [127, 142, 27, 25, 29, 99]
+        );
+        assert_eq!(bundled_default(Param::ruby_layer_version), Some(29));
+        for &param in Param::ALL {
+            assert_eq!(
+                bundled_default(param).is_some(),
+                param.spec().bundled_default,
+                "{param}: declared `.bundled()` exactly when it is a layer version"
+            );
+        }
+    }
+
+    #[test]
+    fn another_version_of_a_layer_is_recognised_in_any_account() {
+        let arn = |account: &str, name: &str| {
+            format!("arn:aws:lambda:us-east-1:{account}:layer:{name}:106")
+        };
+        let dd = arn("464622532012", "Datadog-Python312");
+        assert_eq!(
+            account_if_named(&dd, "Datadog-Python312"),
+            Some("464622532012")
+        );
+        let own = arn("123456789012", "Datadog-Python312");
+        assert_eq!(
+            account_if_named(&own, "Datadog-Python312"),
+            Some("123456789012")
+        );
+        assert_eq!(
+            account_if_named(&dd, "Python312"),
+            None,
+            "a suffix of the name"
+        );
+        assert_eq!(account_if_named(&dd, "Datadog-Python31"), None);
+        assert_eq!(
+            account_if_named("Datadog-Python312:106", "Datadog-Python312"),
+            None
+        );
+        assert_eq!(
+            account_if_named(&format!("{dd}:1"), "Datadog-Python312"),
+            None
         );
     }
 }

@@ -84,6 +84,12 @@ impl PublishedLayer {
         self.key
     }
 
+    /// The runtime part of its key: a runtime identifier (`python3.7`,
+    /// `nodejs8.10`), or `java`, `dotnet`, `extension`.
+    pub fn runtime(&self) -> &'static str {
+        self.runtime
+    }
+
     /// The layer name, as in `arn:...:layer:NAME:VERSION`.
     pub fn name(&self) -> &'static str {
         self.name
