@@ -67,21 +67,38 @@ fn params() -> Map<String, Value> {
 }
 
 /// Instruments a template as the macro would, with the parameter values the
-/// SAM translator is given (its tests' `param1`/`param2`).
+/// SAM translator is given (its tests' `param1`/`param2`). A function on a
+/// runtime without the Lambda Extensions API cannot have the Extension: when
+/// that is all that fails, those functions are excluded, as the error says
+/// (SAM may drop such a function: one declared as `ServerlessRestApi` gives
+/// way to its implicit API).
 fn instrument(fragment: Value) -> Result<Value, String> {
-    let request = MacroRequest {
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-        fragment,
-        transform_id: "123456789012::DatadogServerless".into(),
-        params: params(),
-        request_id: "equivalence".into(),
-        template_parameter_values: json!({"param1": "value1", "param2": "value2"})
-            .as_object()
-            .unwrap()
-            .clone(),
+    let run = |params: Map<String, Value>| {
+        let request = MacroRequest {
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            fragment: fragment.clone(),
+            transform_id: "123456789012::DatadogServerless".into(),
+            params,
+            request_id: "equivalence".into(),
+            template_parameter_values: json!({"param1": "value1", "param2": "value2"})
+                .as_object()
+                .unwrap()
+                .clone(),
+        };
+        handle_with_report(request, &MacroEnvironment::default())
     };
-    let (response, _) = handle_with_report(request, &MacroEnvironment::default());
+    let (mut response, report) = run(params());
+    let without_api: Vec<Value> = report
+        .errors()
+        .filter(|d| d.message.contains("which has no Lambda Extensions API"))
+        .filter_map(|d| d.resource.clone().map(Value::String))
+        .collect();
+    if !without_api.is_empty() && without_api.len() == report.errors().count() {
+        let mut params = params();
+        params.insert("exclude".into(), Value::Array(without_api));
+        response = run(params).0;
+    }
     if response.is_success() {
         Ok(response.fragment)
     } else {

@@ -450,18 +450,12 @@ const REFUSED_FUNCTIONS: &[(&str, &str, &str)] = &[
     ("connector_hardcoded_props", "MyFunction", "has no Runtime"),
 ];
 
-/// Macro parameters for the `handle-event` runs: a layer version for every
-/// runtime family the corpus uses, so that no function is refused for lack
-/// of one; `exclude` lists functions to leave alone.
+/// Macro parameters for the `handle-event` runs: no layer versions (each
+/// runtime gets the newest Datadog publishes for it, a retired one its last:
+/// one version for a whole family would not exist for them all); `exclude`
+/// lists functions to leave alone.
 fn event_params(exclude: &[&str]) -> Value {
-    json!({
-        "pythonLayerVersion": 100,
-        "nodeLayerVersion": 110,
-        "javaLayerVersion": 20,
-        "dotnetLayerVersion": 15,
-        "rubyLayerVersion": 25,
-        "exclude": exclude,
-    })
+    json!({ "exclude": exclude })
 }
 
 /// The macro event for a corpus output, excluding the functions that
