@@ -33,7 +33,7 @@ pub use sources::{MacroEnvironment, Source, closest_name};
 pub use spec::{Check, Kind, ParamSpec, param};
 pub use suggest::closest;
 pub use validate::SITES;
-pub use values::{ExistingLogGroups, FieldValue, ImageRuntime};
+pub use values::{AppSecMode, ExistingLogGroups, FieldValue, ImageRuntime};
 
 /// The inputs a [`Config`] is built from.
 #[derive(Debug, Clone, Copy)]
@@ -104,6 +104,7 @@ mod tests {
             (Param::site, _) => json!("datadoghq.eu"),
             (Param::use_layers_from_account, _) => json!("123456789012"),
             (Param::image_runtime, _) => json!("python"),
+            (_, Kind::OneOf(words)) => json!(words[words.len() - 1]),
             (_, Kind::Bool) => json!(true),
             (_, Kind::Int) => json!(7),
             (_, Kind::Text) => json!("text"),

@@ -18,7 +18,7 @@ use super::sources::{Merged, Source};
 use super::spec::Kind::*;
 use super::spec::{ParamSpec, param};
 use super::validate;
-use super::values::{ExistingLogGroups, FieldValue, ImageRuntime};
+use super::values::{AppSecMode, ExistingLogGroups, FieldValue, ImageRuntime};
 
 parameters! {
     /// Add the runtime's Datadog library layer.
@@ -82,6 +82,10 @@ parameters! {
     enable_dd_tracing: bool = param("enableDDTracing", Bool)
         .default("true")
         .variable("DD_TRACE_ENABLED");
+    /// App and API Protection, in the Python library (`tracer`), in the Extension (`extension`), or where the function allows (`on`); needs enableDDTracing.
+    app_sec_mode: AppSecMode = param("appSecMode", OneOf(AppSecMode::NAMES))
+        .default("off")
+        .aliases(&["datadogAppSecMode"]);
     /// `DD_SERVERLESS_LOGS_ENABLED`.
     enable_dd_logs: bool = param("enableDDLogs", Bool)
         .default("true")
@@ -153,6 +157,8 @@ parameters! {
     enable_merge_xray_traces: Option<bool> = param("enableMergeXrayTraces", Bool);
     /// false: leave handlers alone.
     redirect_handlers: bool = param("redirectHandlers", Bool).default("true");
+    /// The handler every function gets instead of Datadog's, whatever its runtime (the original still goes to `DD_LAMBDA_HANDLER`).
+    custom_handler: Option<Value> = param("customHandler", Text).check(validate::handler);
     /// `python` or `node`: the language of a container-image function.
     image_runtime: Option<ImageRuntime> = param("imageRuntime", Text)
         .check(validate::image_runtime);

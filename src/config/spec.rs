@@ -1,6 +1,8 @@
 //! What a parameter declaration says ([`ParamSpec`], built with [`param`])
 //! and the JSON types parameters take ([`Kind`]).
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::template::intrinsics::is_intrinsic;
@@ -8,6 +10,9 @@ use crate::template::intrinsics::is_intrinsic;
 /// The JSON type a parameter takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// One of these words, in any case (written as listed). Known when the
+    /// transform runs: an intrinsic is refused, not left for CloudFormation.
+    OneOf(&'static [&'static str]),
     /// `true`/`false`, or the strings `"true"`/`"false"`.
     Bool,
     /// A non-negative integer, or a string of digits.
@@ -24,27 +29,29 @@ pub enum Kind {
 
 impl Kind {
     /// What a value of this kind must be, for error messages.
-    fn expected(self) -> &'static str {
-        match self {
+    fn expected(self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            Kind::OneOf(words) => return Cow::Owned(format!("one of {}", quoted(words, ", "))),
             Kind::Bool => "a boolean (true or false)",
             Kind::Int => "a whole number",
             Kind::Text => "a string",
             Kind::Arn => "an ARN (arn:...) or an intrinsic function",
             Kind::IdList => "a list of logical ids",
             Kind::BoolOrIdList => "true, false or a list of logical ids",
-        }
+        })
     }
 
     /// Its name in the parameter table.
-    pub fn table_name(self) -> &'static str {
-        match self {
+    pub fn table_name(self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            Kind::OneOf(words) => return Cow::Owned(quoted(words, " / ")),
             Kind::Bool => "bool",
             Kind::Int => "int",
             Kind::Text => "string",
             Kind::Arn => "ARN",
             Kind::IdList => "list of ids",
             Kind::BoolOrIdList => "bool or list of ids",
-        }
+        })
     }
 
     /// A value given for a parameter of this kind, in the one JSON form its
@@ -67,6 +74,11 @@ impl Kind {
             _ => None,
         };
         match self {
+            Kind::OneOf(words) => value
+                .as_str()
+                .and_then(|given| words.iter().find(|w| w.eq_ignore_ascii_case(given)))
+                .map(|word| Value::String(word.to_string()))
+                .ok_or_else(wrong),
             Kind::Bool => boolean(value).map(Value::Bool).ok_or_else(wrong),
             Kind::Int => match value {
                 Value::Number(n) => n.as_u64().map(Value::from).ok_or_else(wrong),
@@ -98,6 +110,12 @@ impl Kind {
             },
         }
     }
+}
+
+/// Each word in backticks, joined by `separator`.
+fn quoted(words: &[&str], separator: &str) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+    quoted.join(separator)
 }
 
 /// A list of strings, as a JSON list, from any way of writing one (see
@@ -297,6 +315,12 @@ mod tests {
                 Kind::Int,
                 json!(-1),
                 Err("must be a whole number, not the number -1."),
+            ),
+            (Kind::OneOf(&["off", "on"]), json!("On"), Ok(json!("on"))),
+            (
+                Kind::OneOf(&["off", "on"]),
+                json!({"Ref": "P"}),
+                Err("must be one of `off`, `on`, not an object."),
             ),
             (Kind::Text, json!(3), Ok(json!("3"))),
             (Kind::Text, json!({"Ref": "P"}), Ok(json!({"Ref": "P"}))),

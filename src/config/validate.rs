@@ -3,7 +3,8 @@
 //! `.check`), and the rules between parameters.
 
 use super::params::{API_KEY_PARAMS, Config, Param};
-use super::prefix;
+use super::values::AppSecMode;
+use super::{Source, prefix};
 use crate::report::Report;
 
 /// The sites Datadog runs.
@@ -56,6 +57,15 @@ pub(super) fn image_runtime(runtime: &str) -> Result<(), String> {
         return Ok(());
     }
     Err(format!("must be `python` or `node`, not \"{runtime}\"."))
+}
+
+/// `customHandler`: what Lambda accepts as a `Handler` (1 to 128
+/// characters, no whitespace).
+pub(super) fn handler(handler: &str) -> Result<(), String> {
+    if (1..=128).contains(&handler.chars().count()) && !handler.contains(char::is_whitespace) {
+        return Ok(());
+    }
+    Err("must be a Lambda handler: 1 to 128 characters, no whitespace.".to_string())
 }
 
 /// Per layer, its version parameter and its ARN parameter: at most one of
@@ -138,12 +148,70 @@ impl Config {
                 ),
             );
         }
+        self.validate_app_sec(resource, report);
+        self.validate_custom_handler(resource, report);
         if resource.is_none() && self.source(Param::api_key).is_some() {
             report.warn(
                 None,
                 "the API key is given in plain text (`apiKey`); it will be visible in the function's configuration: prefer `apiKeySecretArn`.",
             );
         }
+    }
+}
+
+impl Config {
+    /// `appSecMode` needs Datadog tracing (whichever mode: App and API
+    /// Protection reports through traces). What each function needs beyond
+    /// that is checked by `lambda::appsec`, which knows its runtime.
+    fn validate_app_sec(&self, resource: Option<&str>, report: &mut Report) {
+        let mode = self.app_sec_mode;
+        if mode == AppSecMode::Off {
+            return;
+        }
+        let pre = prefix(resource);
+        if !self.enable_dd_tracing {
+            report.error(
+                resource,
+                format!(
+                    "{pre}`appSecMode: {}` needs Datadog tracing, which `enableDDTracing: false` turns off: set `enableDDTracing: true`, or `appSecMode: off`.",
+                    mode.name()
+                ),
+            );
+        }
+        // Said once for the template, and again only for a function whose
+        // own parameters set either.
+        let own = |p: Param| matches!(self.source(p), Some(Source::Metadata(_)));
+        let said = resource.is_some() && !own(Param::app_sec_mode) && !own(Param::site);
+        if self.site.eq_ignore_ascii_case("us2.ddog-gov.com") && !said {
+            report.warn(
+                resource,
+                format!(
+                    "{pre}`appSecMode` is {} but the site is {}, where Datadog does not offer App and API Protection.",
+                    mode.name(),
+                    self.site
+                ),
+            );
+        }
+    }
+
+    /// `customHandler` replaces the handler that `redirectHandlers: false`
+    /// leaves alone: both at once is a mistake, unless the `false` is a
+    /// function's own setting (that function keeps its handler).
+    fn validate_custom_handler(&self, resource: Option<&str>, report: &mut Report) {
+        if self.custom_handler.is_none() || self.redirect_handlers {
+            return;
+        }
+        let own = |p: Param| matches!(self.source(p), Some(Source::Metadata(_)));
+        if own(Param::redirect_handlers) && !own(Param::custom_handler) {
+            return;
+        }
+        report.error(
+            resource,
+            format!(
+                "{}`customHandler` has no effect with `redirectHandlers: false`, which leaves handlers alone: remove one of the two.",
+                prefix(resource)
+            ),
+        );
     }
 }
 
@@ -176,6 +244,9 @@ mod tests {
         assert!(ml_app("bad app!").is_err() && ml_app("").is_err());
         assert!(ml_app(&"a".repeat(194)).is_err());
         assert!(image_runtime("Python").is_ok() && image_runtime("").is_ok());
+        assert!(handler("index.handler").is_ok() && handler("com.example::handle").is_ok());
+        assert!(handler("").is_err() && handler("a b").is_err());
+        assert!(handler(&"h".repeat(128)).is_ok() && handler(&"h".repeat(129)).is_err());
         assert_eq!(
             image_runtime("go").unwrap_err(),
             "must be `python` or `node`, not \"go\"."

@@ -191,6 +191,58 @@ impl FieldValue for Option<ImageRuntime> {
     }
 }
 
+/// `appSecMode`: where App and API Protection runs, if anywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AppSecMode {
+    /// Not at all.
+    #[default]
+    Off,
+    /// In the Python library when the function has Datadog's Python layer
+    /// recent enough, in the Extension otherwise.
+    On,
+    /// In the Python library (`DD_APPSEC_ENABLED`).
+    Tracer,
+    /// In the Extension (`DD_SERVERLESS_APPSEC_ENABLED` and its exec wrapper).
+    Extension,
+}
+
+impl AppSecMode {
+    /// Every mode, in the order of [`AppSecMode::NAMES`].
+    const ALL: [AppSecMode; 4] = [
+        AppSecMode::Off,
+        AppSecMode::On,
+        AppSecMode::Tracer,
+        AppSecMode::Extension,
+    ];
+    /// The modes' names, as users write them (the plugin's and CDK's).
+    pub const NAMES: &'static [&'static str] = &["off", "on", "tracer", "extension"];
+
+    /// The name users write.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// The mode of a name (as [`super::Kind::OneOf`] writes it).
+    fn from_name(name: &str) -> Option<AppSecMode> {
+        let i = Self::NAMES.iter().position(|n| *n == name)?;
+        Some(Self::ALL[i])
+    }
+}
+
+impl FieldValue for AppSecMode {
+    fn from_json(value: Option<&Value>, default: Option<&Value>) -> AppSecMode {
+        value
+            .or(default)
+            .and_then(Value::as_str)
+            .and_then(AppSecMode::from_name)
+            .unwrap_or_default()
+    }
+
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::String(self.name().to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +274,9 @@ mod tests {
             round_trip::<Option<ImageRuntime>>(json!("NodeJS")),
             Some(ImageRuntime::Node)
         );
+        for mode in AppSecMode::ALL {
+            assert_eq!(round_trip::<AppSecMode>(json!(mode.name())), mode);
+        }
     }
 
     #[test]
