@@ -77,12 +77,15 @@ pub enum Change {
         /// The parameter that would replace it.
         param: Param,
     },
-    /// The handler now points at the Datadog wrapper.
+    /// The handler now points at the Datadog wrapper (or `customHandler`).
     HandlerRedirected {
         /// The user's handler, now in `DD_LAMBDA_HANDLER`.
         from: Value,
-        /// The Datadog handler.
+        /// The Datadog handler, or the custom one.
         to: Cow<'static, str>,
+        /// The parameter that chose `to`, when one did (`customHandler`);
+        /// `None` for Datadog's handler of the function's runtime.
+        source: Option<Origin>,
     },
     /// An environment variable was added (or, for `DD_LOG_LEVEL`, replaced).
     EnvSet {

@@ -14,7 +14,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::report::{Change, Diagnostic, Report, ResourceReport, VersionFrom};
+use crate::report::{Change, Diagnostic, Origin, Report, ResourceReport, VersionFrom};
 use crate::secrets::{Secrets, is_secret_variable};
 
 /// The version of the JSON schema; bumped on any incompatible change.
@@ -190,6 +190,9 @@ enum JsonChange<'a> {
     HandlerRedirected {
         from: &'a Value,
         to: &'a str,
+        /// The parameter that chose `to`; absent for Datadog's handler.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        source: Option<String>,
     },
     EnvSet {
         name: &'a str,
@@ -251,7 +254,11 @@ impl<'a> JsonChange<'a> {
                 arn,
                 parameter: param.name(),
             },
-            Change::HandlerRedirected { from, to } => JsonChange::HandlerRedirected { from, to },
+            Change::HandlerRedirected { from, to, source } => JsonChange::HandlerRedirected {
+                from,
+                to,
+                source: source.as_ref().map(Origin::to_string),
+            },
             Change::EnvSet {
                 name,
                 value,
@@ -329,6 +336,12 @@ mod tests {
             Change::HandlerRedirected {
                 from: json!("app.handler"),
                 to: "datadog.handler".into(),
+                source: None,
+            },
+            Change::HandlerRedirected {
+                from: json!("app.handler"),
+                to: "wrapper.handler".into(),
+                source: Some("customHandler (transform parameter)".into()),
             },
             Change::EnvSet {
                 name: "DD_SITE".into(),

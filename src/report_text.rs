@@ -191,8 +191,12 @@ fn change_line(c: &Change) -> String {
             "layer",
             &format!("{arn} kept (the template pins it; set {param} to replace it)"),
         ),
-        Change::HandlerRedirected { from, to } => {
-            line('~', "handler", &format!("{} → {to}", show(from)))
+        Change::HandlerRedirected { from, to, source } => {
+            let source = source
+                .as_ref()
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default();
+            line('~', "handler", &format!("{} → {to}{source}", show(from)))
         }
         Change::EnvSet {
             name,
@@ -240,6 +244,7 @@ fn change_line(c: &Change) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Origin;
     use serde_json::json;
 
     #[test]
@@ -311,6 +316,25 @@ mod tests {
     }
 
     #[test]
+    fn a_handler_a_parameter_chose_names_it() {
+        let redirected = |source: Option<Origin>| Change::HandlerRedirected {
+            from: json!("app.handler"),
+            to: "wrapper.handler".into(),
+            source,
+        };
+        assert_eq!(
+            change_line(&redirected(Some(
+                "customHandler (transform parameter)".into()
+            ))),
+            "  ~ handler   app.handler → wrapper.handler [customHandler (transform parameter)]\n"
+        );
+        assert_eq!(
+            change_line(&redirected(None)),
+            "  ~ handler   app.handler → wrapper.handler\n"
+        );
+    }
+
+    #[test]
     fn layout() {
         let mut r = Report::default();
         r.change(
@@ -319,6 +343,7 @@ mod tests {
             Change::HandlerRedirected {
                 from: json!({"Ref": "H"}),
                 to: "wrapper.handler".into(),
+                source: None,
             },
         );
         r.change(

@@ -353,3 +353,15 @@ pub fn run(
         entry_found: prepared.entry_found,
     })
 }
+
+/// A dry run of `template` as the passes' unit tests want it: in
+/// us-east-1, the macro environment empty, no option.
+#[cfg(test)]
+pub(crate) fn in_us_east_1(template: &Value) -> DryRunOutcome {
+    let options = DryRunOptions {
+        transform_name: DEFAULT_TRANSFORM_NAME.into(),
+        region: "us-east-1".into(),
+        ..Default::default()
+    };
+    run(template, &options, &crate::MacroEnvironment::default()).expect("a dry run")
+}
