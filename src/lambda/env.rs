@@ -190,9 +190,9 @@ impl<'e> Writer<'e> {
             _ => None,
         };
         let (theirs, place) = match own {
-            Some(theirs) => (theirs, "its Environment.Variables"),
+            Some(theirs) => (theirs, OWN_VARIABLES),
             None => match self.globals.and_then(|g| g.get(name)) {
-                Some(theirs) => (theirs, "SAM Globals.Function.Environment.Variables"),
+                Some(theirs) => (theirs, GLOBAL_VARIABLES),
                 None => return,
             },
         };
@@ -291,6 +291,21 @@ pub fn set_new(
     source: impl Into<Origin>,
 ) -> bool {
     Writer::new(edit).set_new(name, value, source.into())
+}
+
+/// Where a function's variables are written, for messages.
+pub const OWN_VARIABLES: &str = "its Environment.Variables";
+/// Where a SAM function inherits variables from, for messages.
+pub const GLOBAL_VARIABLES: &str = "SAM Globals.Function.Environment.Variables";
+
+/// The value the function has for variable `name`, and where: its own
+/// ([`OWN_VARIABLES`]), else the one it inherits ([`GLOBAL_VARIABLES`]).
+pub fn current<'e>(edit: &'e FunctionEdit, name: &str) -> Option<(&'e Value, &'static str)> {
+    let own = variables(&edit.props).and_then(|own| own.get(name));
+    match own {
+        Some(value) => Some((value, OWN_VARIABLES)),
+        None => Some((variables(&edit.globals)?.get(name)?, GLOBAL_VARIABLES)),
+    }
 }
 
 /// `NAME (where it came from)`, for the report.

@@ -602,6 +602,58 @@ fn replaceable(account: &str, config: &Config, chosen: &Value) -> bool {
             .is_some_and(|(own, _)| own == account)
 }
 
+/// The version of the Datadog library layer of the function's runtime
+/// that the function has: in its own `Layers` or, for SAM, those of
+/// `Globals.Function`, in every `Fn::If` branch (the lowest), in any account.
+pub fn library_version_on(edit: &FunctionEdit) -> Option<u64> {
+    let name = published::library(edit.runtime.as_deref()?, edit.arch)?.name();
+    lowest_version_on(edit, |found| found == name)
+}
+
+/// Whether the function has a Datadog Extension layer (any architecture,
+/// FIPS or not; wherever [`library_version_on`] looks), whether this run
+/// adds it or an earlier one did.
+pub fn has_extension_layer(edit: &FunctionEdit) -> bool {
+    let extension = |name: &str| {
+        published::layers()
+            .iter()
+            .any(|layer| layer.kind() == LayerKind::Extension && layer.name() == name)
+    };
+    lowest_version_on(edit, extension).is_some()
+}
+
+/// The lowest version of the layers named as `wanted` says that the
+/// function has: in its own `Layers` or, for SAM, those of
+/// `Globals.Function`, in every `Fn::If` branch, in any account; `None`
+/// when no literal ARN is one.
+fn lowest_version_on(edit: &FunctionEdit, wanted: impl Fn(&str) -> bool) -> Option<u64> {
+    fn lowest(layers: &Value, wanted: &dyn Fn(&str) -> bool, found: &mut Option<u64>) {
+        if let Some((a, b)) = fn_if_branches(layers) {
+            lowest(a, wanted, found);
+            lowest(b, wanted, found);
+            return;
+        }
+        let versions = layers.as_array().into_iter().flatten().filter_map(|layer| {
+            let arn = layer.as_str()?;
+            let (_, name) = account_and_name(arn)?;
+            if !wanted(name) {
+                return None;
+            }
+            arn.rsplit_once(':')?.1.parse::<u64>().ok()
+        });
+        for version in versions {
+            *found = Some(found.map_or(version, |v| v.min(version)));
+        }
+    }
+    let mut found = None;
+    for layers in [&edit.props, &*edit.globals] {
+        if let Some(layers) = lookup::get(layers, "Layers") {
+            lowest(layers, &wanted, &mut found);
+        }
+    }
+    found
+}
+
 /// The number of layers in the longest branch of a `Layers` value (for tests).
 pub fn max_layer_count(layers: &Value) -> usize {
     match fn_if_branches(layers) {

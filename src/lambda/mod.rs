@@ -14,6 +14,7 @@
 //! [`crate::stream::kept::WHOLE_TYPES`], only its `Type`. A pass that needs
 //! more changes those lists (tests/streaming.rs compares both answers).
 
+pub mod appsec;
 pub mod env;
 pub mod forwarder;
 pub mod function;
@@ -137,6 +138,7 @@ pub fn instrument_with(
                 layers::add_layers(&mut edit, context.region, &mut memo.layers);
                 handler::redirect(&mut edit);
                 env::set_variables(&mut edit, &mut memo.env);
+                appsec::configure(&mut edit);
                 tracing::configure(&mut edit, fragment);
                 tracing::grant_secret_access(&mut edit, fragment);
                 tags::add_tags(&mut edit, cdk);
