@@ -1,6 +1,6 @@
 //! The Lambda instrumentation over every corpus output that has an
-//! `AWS::Lambda::Function` (419 files declare one), with layers, the extension and X-Ray
-//! turned on and an `apiKeySecretArn`:
+//! `AWS::Lambda::Function` (419 files declare one), with layers, the extension, X-Ray and
+//! App and API Protection (`appSecMode: on`) turned on and an `apiKeySecretArn`:
 //! - the transform succeeds, or fails only with all-or-nothing messages;
 //! - running it again on its output changes nothing;
 //! - resources other than instrumented functions and their roles are
@@ -30,7 +30,8 @@ fn params() -> Map<String, Value> {
         "enableXrayTracing": true,
         "apiKeySecretArn": SECRET_ARN,
         "service": "corpus",
-        "env": "test"
+        "env": "test",
+        "appSecMode": "on"
     })
     .as_object()
     .unwrap()
@@ -180,6 +181,8 @@ fn corpus_outputs_with_functions() {
     let (mut lint_inputs, mut lint_outputs) = (Vec::new(), Vec::new());
     let (mut succeeded, mut failed) = (0, 0);
     let (mut extensions_api_excluded, mut added_arns) = (0, 0);
+    // Functions whose App and API Protection runs in the Python library, in the Extension.
+    let (mut appsec_in_library, mut appsec_in_extension) = (0, 0);
     let published = published_arns();
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
@@ -220,6 +223,11 @@ fn corpus_outputs_with_functions() {
         }
         succeeded += 1;
         let output = response.fragment;
+        for resource in output["Resources"].as_object().unwrap().values() {
+            let vars = &resource["Properties"]["Environment"]["Variables"];
+            appsec_in_library += usize::from(vars.get("DD_APPSEC_ENABLED").is_some());
+            appsec_in_extension += usize::from(vars.get("DD_SERVERLESS_APPSEC_ENABLED").is_some());
+        }
         // Issue 19: no layer ARN the table does not list.
         let before = layer_arns(&original);
         for arn in layer_arns(&output).difference(&before) {
@@ -287,6 +295,11 @@ fn corpus_outputs_with_functions() {
         succeeded >= 400,
         "only {succeeded} of {} succeeded ({failed} failed)",
         files.len()
+    );
+    // 81 in the library (Python), 416 in the Extension.
+    assert!(
+        appsec_in_library > 50 && appsec_in_extension > 300,
+        "App and API Protection: {appsec_in_library} functions in the library, {appsec_in_extension} in the Extension"
     );
     // 139 functions excluded, 696 ARNs added (5.134.1's table).
     assert!(
