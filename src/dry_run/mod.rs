@@ -365,3 +365,16 @@ pub(crate) fn in_us_east_1(template: &Value) -> DryRunOutcome {
     };
     run(template, &options, &crate::MacroEnvironment::default()).expect("a dry run")
 }
+
+#[cfg(test)]
+impl DryRunOutcome {
+    /// The messages of its diagnostics of `severity`, in order.
+    pub(crate) fn messages(&self, severity: crate::report::Severity) -> Vec<String> {
+        let of = self
+            .report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == severity);
+        of.map(|d| d.message.clone()).collect()
+    }
+}

@@ -196,6 +196,7 @@ mod tests {
 
     use crate::dry_run::{DryRunOutcome, in_us_east_1};
     use crate::report::Change;
+    use crate::report::Severity::{Error, Warning};
 
     const KEY: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-key-AbCdEf";
 
@@ -218,14 +219,6 @@ mod tests {
             "Transform": [{"Name": "DatadogServerless", "Parameters": params}],
             "Resources": resources,
         }))
-    }
-
-    fn messages(outcome: &DryRunOutcome, errors: bool) -> Vec<String> {
-        let diagnostics = match errors {
-            true => outcome.report.errors().collect::<Vec<_>>(),
-            false => outcome.report.warnings().collect(),
-        };
-        diagnostics.into_iter().map(|d| d.message.clone()).collect()
     }
 
     /// The App and API Protection variables function `id` has, and the
@@ -277,7 +270,7 @@ mod tests {
                 "Node": function("nodejs20.x", json!({}), none.clone()),
             }),
         );
-        assert_eq!(messages(&outcome, true), Vec::<String>::new());
+        assert_eq!(outcome.messages(Error), Vec::<String>::new());
         let on = "appSecMode on (transform parameter)";
         assert_eq!(
             appsec(&outcome, "Py"),
@@ -320,7 +313,7 @@ mod tests {
         });
         let params = json!({"datadogAppSecMode": "extension", "addExtension": true});
         let outcome = run(params.clone(), resources);
-        assert_eq!(messages(&outcome, true), Vec::<String>::new());
+        assert_eq!(outcome.messages(Error), Vec::<String>::new());
         let tracer = "appSecMode tracer (Py Metadata.Datadog.Parameters)";
         assert_eq!(
             appsec(&outcome, "Py"),
@@ -372,7 +365,7 @@ mod tests {
             }),
         );
         assert_eq!(
-            messages(&outcome, true),
+            outcome.messages(Error),
             [
                 "Resource NoTracing (Metadata.Datadog.Parameters): `appSecMode: extension` needs Datadog tracing, which `enableDDTracing: false` turns off: set `enableDDTracing: true`, or `appSecMode: off`.",
                 "Resource NodeTracer runs nodejs20.x, but `appSecMode: tracer` runs App and API Protection in the Python library only: use `on` or `extension` for it (in its Metadata.Datadog.Parameters).",
@@ -405,7 +398,7 @@ mod tests {
                 params.clone(),
                 json!({"Fn": function("nodejs20.x", json!({}), json!({}))}),
             );
-            assert_eq!(messages(&outcome, true), [expected], "{params}");
+            assert_eq!(outcome.messages(Error), [expected], "{params}");
         }
     }
 
@@ -419,7 +412,7 @@ mod tests {
                 "Properties": {"Runtime": "nodejs20.x", "Handler": "app.handler", "CodeUri": "."}}},
         }));
         assert_eq!(
-            messages(&outcome, true),
+            outcome.messages(Error),
             [
                 "Resource Fn sets AWS_LAMBDA_EXEC_WRAPPER to /opt/mine (SAM Globals.Function.Environment.Variables), but App and API Protection in the Extension needs /opt/datadog_wrapper there, and a function has one wrapper. Remove yours, or set `appSecMode: off` for Fn (in its Metadata.Datadog.Parameters)."
             ]
@@ -439,8 +432,8 @@ mod tests {
                 "Image": image,
             }),
         );
-        assert_eq!(messages(&outcome, true), Vec::<String>::new());
-        let warnings = messages(&outcome, false);
+        assert_eq!(outcome.messages(Error), Vec::<String>::new());
+        let warnings = outcome.messages(Warning);
         let expected = [
             "`appSecMode` is on but the site is us2.ddog-gov.com, where Datadog does not offer App and API Protection.",
             "Resource Py keeps its DD_APPSEC_ENABLED \"false\" (its Environment.Variables), so App and API Protection stays off for it; remove it, or set it to true.",
@@ -469,7 +462,7 @@ mod tests {
         baked["Properties"]["Layers"] =
             json!(["arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension-ARM:88"]);
         let outcome = run(json!({"appSecMode": "extension"}), json!({"Fn": baked}));
-        assert_eq!(messages(&outcome, true), Vec::<String>::new());
+        assert_eq!(outcome.messages(Error), Vec::<String>::new());
         assert_eq!(appsec(&outcome, "Fn").len(), 2);
     }
 

@@ -252,6 +252,7 @@ mod tests {
 
     use super::*;
     use crate::dry_run::{DryRunOutcome, in_us_east_1};
+    use crate::report::Severity::{Error, Warning};
 
     /// A dry run of `resources` (SAM `globals` when given) with `params`.
     fn run(params: Value, globals: Option<Value>, resources: Value) -> DryRunOutcome {
@@ -275,14 +276,6 @@ mod tests {
             function["Metadata"] = json!({"Datadog": {"Parameters": own}});
         }
         function
-    }
-
-    fn messages(outcome: &DryRunOutcome, errors: bool) -> Vec<String> {
-        let diagnostics = match errors {
-            true => outcome.report.errors().collect::<Vec<_>>(),
-            false => outcome.report.warnings().collect(),
-        };
-        diagnostics.into_iter().map(|d| d.message.clone()).collect()
     }
 
     /// Function `id`'s handler and `DD_LAMBDA_HANDLER` in the output.
@@ -320,7 +313,7 @@ mod tests {
         });
         let params = json!({"customHandler": "wrapper.handler", "extensionLayerVersion": 99, "apiKMSKey": "AQICAH"});
         let outcome = run(params.clone(), None, resources);
-        assert_eq!(messages(&outcome, true), Vec::<String>::new());
+        assert_eq!(outcome.messages(Error), Vec::<String>::new());
         let cases = [
             (
                 "Py",
@@ -381,7 +374,7 @@ mod tests {
         assert_eq!(java["AWS_LAMBDA_EXEC_WRAPPER"], EXEC_WRAPPER);
         // A handler equal to customHandler is redirected already.
         let again = run(params, None, output["Resources"].clone());
-        assert_eq!(messages(&again, false), Vec::<String>::new());
+        assert_eq!(again.messages(Warning), Vec::<String>::new());
         assert_eq!(again.output.unwrap()["Resources"], output["Resources"]);
     }
 
@@ -431,7 +424,7 @@ mod tests {
             (json!("app.handler"), json!("other.handler"))
         );
         assert_eq!(
-            messages(&outcome, false),
+            outcome.messages(Warning),
             [
                 "Resource HasOwn already sets DD_LAMBDA_HANDLER but its Handler is not Datadog's; the handler was left alone. Remove DD_LAMBDA_HANDLER, or set Handler to wrapper.handler."
             ]
@@ -460,7 +453,7 @@ mod tests {
             "app.handler"
         );
         assert_eq!(
-            messages(&outcome, false),
+            outcome.messages(Warning),
             [
                 "Resource WithoutCommand is a container image and it has no ImageConfig.Command to redirect: the image must contain the Datadog library and the extension (in /opt/extensions), and its command must be redirected to `customHandler` (wrapper.handler) by hand."
             ]
@@ -476,11 +469,11 @@ mod tests {
             None,
             one(),
         );
-        assert_eq!(messages(&both, true), [error]);
+        assert_eq!(both.messages(Error), [error]);
         let own = json!({"Fn": function("nodejs20.x", "app.handler", json!({"customHandler": "w.handler", "redirectHandlers": false}), json!({}))});
         let both_own = run(json!({}), None, own);
         assert_eq!(
-            messages(&both_own, true),
+            both_own.messages(Error),
             [format!(
                 "Resource Fn (Metadata.Datadog.Parameters): {error}"
             )]
@@ -490,7 +483,7 @@ mod tests {
             "Other": function("nodejs20.x", "app.handler", json!({}), json!({})),
         });
         let outcome = run(json!({"customHandler": "w.handler"}), None, opts_out);
-        assert_eq!(messages(&outcome, true), Vec::<String>::new());
+        assert_eq!(outcome.messages(Error), Vec::<String>::new());
         assert_eq!(
             handlers(&outcome, "Fn"),
             (json!("app.handler"), Value::Null)
@@ -501,7 +494,7 @@ mod tests {
         );
         let bad = run(json!({"customHandler": "my handler"}), None, one());
         assert_eq!(
-            messages(&bad, true),
+            bad.messages(Error),
             [
                 "parameter `customHandler` must be a Lambda handler: 1 to 128 characters, no whitespace."
             ]
