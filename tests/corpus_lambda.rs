@@ -5,7 +5,8 @@
 //! - running it again on its output changes nothing;
 //! - resources other than instrumented functions and their roles are
 //!   unchanged, and no user key, layer, variable or tag is lost;
-//! - cfn-lint reports nothing new on the output;
+//! - cfn-lint reports nothing new on the output (a test of the full tier,
+//!   `scripts/test`, as it needs cfn-lint from `.venv`);
 //! - every layer ARN added is one Datadog's published table lists (issue 19).
 //!
 //! A function on a runtime without the Lambda Extensions API (python2.7,
@@ -15,6 +16,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use dd_serverless_macro::lambda::layers::{datadog_account, layer_arn};
 use dd_serverless_macro::lambda::published;
@@ -163,8 +165,16 @@ fn check_function_kept_user_values(file: &str, id: &str, old: &Value, new: &Valu
     }
 }
 
-#[test]
-fn corpus_outputs_with_functions() {
+/// A corpus output and its instrumented form, written for cfn-lint.
+struct Linted {
+    input: PathBuf,
+    output: PathBuf,
+}
+
+/// Instruments every corpus output with a function, checks the rules above
+/// but cfn-lint's, and writes each one that succeeded, before and after, into
+/// `dir`.
+fn instrument_corpus(dir: &Path) -> Vec<Linted> {
     let files: Vec<_> = common::corpus_files("output")
         .into_iter()
         .filter(|p| common::has_type(&common::read_json(p), &["AWS::Lambda::Function"]))
@@ -177,8 +187,7 @@ fn corpus_outputs_with_functions() {
         "the corpus should hold 419 outputs declaring a function"
     );
     let env = MacroEnvironment::default();
-    let tmp = tempfile::tempdir().unwrap();
-    let (mut lint_inputs, mut lint_outputs) = (Vec::new(), Vec::new());
+    let mut written = Vec::new();
     let (mut succeeded, mut failed) = (0, 0);
     let (mut extensions_api_excluded, mut added_arns) = (0, 0);
     // Functions whose App and API Protection runs in the Python library, in the Extension.
@@ -284,12 +293,14 @@ fn corpus_outputs_with_functions() {
                 );
             }
         }
-        let input_file = tmp.path().join(format!("in-{name}"));
-        let output_file = tmp.path().join(format!("out-{name}"));
+        let input_file = dir.join(format!("in-{name}"));
+        let output_file = dir.join(format!("out-{name}"));
         common::write_json(&input_file, &original);
         common::write_json(&output_file, &output);
-        lint_inputs.push(input_file);
-        lint_outputs.push(output_file);
+        written.push(Linted {
+            input: input_file,
+            output: output_file,
+        });
     }
     assert!(
         succeeded >= 400,
@@ -306,10 +317,27 @@ fn corpus_outputs_with_functions() {
         extensions_api_excluded > 100 && added_arns > 500,
         "{extensions_api_excluded} functions excluded for the Extensions API, {added_arns} layer ARNs added"
     );
-    let all: Vec<_> = lint_inputs.iter().chain(&lint_outputs).cloned().collect();
+    written
+}
+
+#[test]
+fn corpus_outputs_with_functions() {
+    let tmp = tempfile::tempdir().unwrap();
+    instrument_corpus(tmp.path());
+}
+
+#[test]
+#[ignore = "needs cfn-lint from .venv: run by scripts/test (about 2 minutes)"]
+fn corpus_outputs_with_functions_lint_no_worse() {
+    let tmp = tempfile::tempdir().unwrap();
+    let written = instrument_corpus(tmp.path());
+    let all: Vec<_> = written
+        .iter()
+        .flat_map(|w| [w.input.clone(), w.output.clone()])
+        .collect();
     let findings = common::lint(&all);
     let mut new_findings = Vec::new();
-    for (input, output) in lint_inputs.iter().zip(&lint_outputs) {
+    for Linted { input, output } in &written {
         let before = &findings[input];
         for finding in &findings[output] {
             if !before.contains(finding) {

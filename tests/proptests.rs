@@ -3,8 +3,9 @@
 //! shape, environments, tags, parameter sets, regions and macro
 //! environments) against the rules every transform must keep.
 //!
-//! 2,000 cases per property by default; `PROPTEST_CASES=N cargo test --test
-//! proptests` runs N instead. A failing case is shrunk and saved in
+//! 256 cases per property under plain `cargo test`, 2,000 under
+//! `scripts/test` (which sets `PROPTEST_CASES`); `PROPTEST_CASES=N cargo test
+//! --test proptests` runs N. A failing case is shrunk and saved in
 //! `tests/proptests.proptest-regressions`, which is replayed first next time.
 
 use dd_serverless_macro::lambda::handler::is_datadog_handler;
@@ -14,12 +15,12 @@ use proptest::sample::select;
 use proptest::test_runner::{Config, TestCaseError};
 use serde_json::{Map, Value, json};
 
-/// Cases per property: `PROPTEST_CASES` when set, else 2,000.
+/// Cases per property: `PROPTEST_CASES` when set, else 256.
 fn config() -> Config {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(2_000);
+        .unwrap_or(256);
     Config {
         cases,
         ..Config::default()

@@ -46,6 +46,7 @@ fn parameter_name(variable: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs cfn-lint from .venv: run by scripts/test"]
 fn cfn_lint_reports_nothing() {
     let mut command = Command::new(venv_tool("cfn-lint"));
     command.arg("template.yml").current_dir(repo_root());

@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: where the repository, the SAM
-//! corpus and the Python tools (cfn-lint, cfn-flip, aws-sam-translator,
+//! translator corpus and the Python tools (cfn-lint, cfn-flip, aws-sam-translator,
 //! cargo-lambda) are, scratch files, and running the real binary and the
 //! project's Python scripts. Child processes with a deadline, killed when the
 //! test ends, are in [`process`].
@@ -31,28 +31,14 @@ pub fn read_repo_file(relative: &str) -> String {
 
 // ----------------------------------------------------------------- corpus
 
-/// The SAM translator corpus: `$DD_MACRO_CORPUS`, else the first
-/// `shared/corpus/sam-translator` found beside the repository or one of its
-/// parents (the checkout lives next to `shared/`).
+/// The SAM translator corpus, `fixtures/sam-translator` (543 templates from
+/// aws/serverless-application-model and the SAM transform's output for each;
+/// its SOURCE.md says where they come from).
 pub fn corpus_dir() -> PathBuf {
-    let dir = match std::env::var_os("DD_MACRO_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => {
-            let repo = repo_root();
-            repo.ancestors()
-                .map(|a| a.join("shared/corpus/sam-translator"))
-                .find(|d| d.join("input").is_dir())
-                .unwrap_or_else(|| {
-                    panic!(
-                        "the SAM translator corpus was not found in shared/corpus/sam-translator beside {} or its parents; set DD_MACRO_CORPUS to its directory",
-                        repo.display()
-                    )
-                })
-        }
-    };
+    let dir = repo_root().join("fixtures/sam-translator");
     assert!(
         dir.join("input").is_dir() && dir.join("output").is_dir(),
-        "the SAM corpus is missing at {} (set DD_MACRO_CORPUS to its folder)",
+        "the SAM translator corpus is missing from {}: it is part of the repository (restore it with `git checkout -- fixtures/sam-translator`)",
         dir.display()
     );
     dir
