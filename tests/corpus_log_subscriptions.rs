@@ -164,6 +164,20 @@ struct LintPair {
     output: PathBuf,
 }
 
+impl LintPair {
+    /// Writes the instrumented `output` of the corpus file `input` into
+    /// `scratch`, as `PREFIX-NAME.json`, for cfn-lint.
+    fn written(scratch: &Path, prefix: &str, name: String, input: PathBuf, output: &Value) -> Self {
+        let path = scratch.join(format!("{prefix}-{name}.json"));
+        common::write_json(&path, output);
+        LintPair {
+            name,
+            input,
+            output: path,
+        }
+    }
+}
+
 fn assert_nothing_new(pairs: &[LintPair]) {
     let inputs: Vec<PathBuf> = pairs
         .iter()
@@ -235,13 +249,7 @@ fn check_state_machines(scratch: &Path) -> Vec<LintPair> {
         assert_only(&name, &input, &out.fragment, &machines);
         assert_idempotent(&name, &request, &out.fragment);
         checked_states += assert_context_injected(&name, &out.fragment, &out.report);
-        let output = scratch.join(format!("sfn-{name}.json"));
-        common::write_json(&output, &out.fragment);
-        pairs.push(LintPair {
-            name,
-            input: path,
-            output,
-        });
+        pairs.push(LintPair::written(scratch, "sfn", name, path, &out.fragment));
     }
     // 14 state machines have a role given as a plain ARN string (as SAM
     // writes `Role: arn:...`) and no log destination: the error of SPEC §8.
@@ -325,13 +333,7 @@ fn check_functions(scratch: &Path) -> Vec<LintPair> {
             subscribed += 1;
         }
         assert_idempotent(&name, &request, &out.fragment);
-        let output = scratch.join(format!("fwd-{name}.json"));
-        common::write_json(&output, &out.fragment);
-        pairs.push(LintPair {
-            name,
-            input: path,
-            output,
-        });
+        pairs.push(LintPair::written(scratch, "fwd", name, path, &out.fragment));
     }
     assert!(
         succeeded >= 400,

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::process::run_with_deadline;
+use common::process::{Finished, run_with_deadline};
 use common::{child_path, repo_root, scratch, venv_tool};
 
 /// The newest glibc of `provided.al2023`.
@@ -82,19 +82,28 @@ fn assert_deployable(bootstrap: &Path) {
     );
 }
 
-#[test]
-#[ignore = "needs cargo-lambda and zig from .venv and the arm64 target: run by scripts/test (about 4 minutes)"]
-fn build_macro_script_builds_the_arm64_bootstrap() {
-    let mut command = Command::new(repo_root().join("scripts/build-macro"));
+/// Runs a build in the repository's root, with the tools of `.venv` on its
+/// `PATH`; fails the test unless it succeeds within half an hour.
+fn build(name: &str, mut command: Command) -> Finished {
     command.env("PATH", child_path()).current_dir(repo_root());
-    let done = run_with_deadline("scripts/build-macro", command, Duration::from_secs(1800));
+    let done = run_with_deadline(name, command, Duration::from_secs(1800));
     assert!(
         done.status.success(),
-        "scripts/build-macro failed ({}):\n{}",
+        "{name} failed ({}):\n{}",
         done.status,
         done.output
     );
-    eprintln!("scripts/build-macro: {:.1?}", done.elapsed);
+    eprintln!("{name}: {:.1?}", done.elapsed);
+    done
+}
+
+#[test]
+#[ignore = "needs cargo-lambda and zig from .venv and the arm64 target: run by scripts/test (about 4 minutes)"]
+fn build_macro_script_builds_the_arm64_bootstrap() {
+    let done = build(
+        "scripts/build-macro",
+        Command::new(repo_root().join("scripts/build-macro")),
+    );
     let bootstrap = target_dir().join("lambda/dd-serverless-macro/bootstrap");
     assert!(
         done.output.lines().any(|line| Path::new(line) == bootstrap),
@@ -116,17 +125,8 @@ fn sam_build_builds_the_arm64_bootstrap() {
         .arg("build")
         .arg("--build-dir")
         .arg(&build_dir)
-        .env("PATH", child_path())
-        .env("SAM_CLI_TELEMETRY", "0")
-        .current_dir(repo_root());
-    let done = run_with_deadline("sam build", command, Duration::from_secs(1800));
-    assert!(
-        done.status.success(),
-        "sam build failed ({}):\n{}",
-        done.status,
-        done.output
-    );
-    eprintln!("sam build: {:.1?}", done.elapsed);
+        .env("SAM_CLI_TELEMETRY", "0");
+    build("sam build", command);
     assert_deployable(&build_dir.join("MacroFunction/bootstrap"));
 }
 

@@ -1,7 +1,9 @@
 //! `template.yml`, the template that deploys the macro: cfn-lint finds
 //! nothing, it offers every site-wide default of the parameter table and
 //! passes each only when set, the function is built and run as documented,
-//! its role only writes its own logs, and the README's deploy commands match.
+//! its role only writes its own logs, the README's deploy commands match, it
+//! can be published to the Serverless Application Repository, and
+//! `samconfig.toml` lets `sam build` run without asking.
 
 mod common;
 
@@ -242,13 +244,10 @@ fn the_readme_deploy_commands_match_the_template() {
     };
     assert_eq!(find("sam build"), "sam build");
     assert_eq!(find("sam deploy"), "sam deploy --guided");
-    assert_eq!(
-        find("cargo lambda build"),
-        "cargo lambda build --release --arm64"
-    );
+    assert_eq!(find("scripts/build-macro"), "scripts/build-macro");
 
-    // The sed line turns `CodeUri: .` into the directory cargo lambda builds
-    // into, relative to where it writes the template.
+    // The sed line turns `CodeUri: .` into the directory scripts/build-macro
+    // (cargo lambda) builds into, relative to where it writes the template.
     let sed = find("sed ");
     let (script_and_input, output) = sed.split_once(" > ").expect("sed writes a file");
     let mut command = Command::new("sh");
@@ -294,4 +293,72 @@ fn the_readme_deploy_commands_match_the_template() {
             "--parameter-overrides {key} is not a parameter of template.yml"
         );
     }
+}
+
+/// The `AWS::ServerlessRepo::Application` metadata: what `sam publish` needs,
+/// within the limits the Serverless Application Repository sets, and the
+/// version and licence of Cargo.toml.
+#[test]
+fn serverless_repo_metadata_matches_the_crate() {
+    let t = template();
+    let app = &t["Metadata"]["AWS::ServerlessRepo::Application"];
+    let text = |key: &str| {
+        app[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("AWS::ServerlessRepo::Application has no {key}"))
+    };
+    assert_eq!(text("SemanticVersion"), env!("CARGO_PKG_VERSION"));
+    assert_eq!(text("SpdxLicenseId"), env!("CARGO_PKG_LICENSE"));
+    for key in ["LicenseUrl", "ReadmeUrl"] {
+        assert!(
+            repo_root().join(text(key)).is_file(),
+            "{key} names a file of the repository"
+        );
+    }
+    let name = text("Name");
+    assert!(
+        (1..=140).contains(&name.len())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+        "Name: {name}"
+    );
+    // Lower-case letters and digits, single hyphens between them.
+    let author = text("Author");
+    assert!(
+        (1..=127).contains(&author.len())
+            && author
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !author.starts_with('-')
+            && !author.ends_with('-')
+            && !author.contains("--"),
+        "Author: {author}"
+    );
+    assert!((1..=256).contains(&text("Description").len()));
+    let labels = app["Labels"].as_array().expect("Labels");
+    assert!(labels.len() <= 10);
+    for label in labels {
+        let label = label.as_str().unwrap();
+        assert!(
+            (1..=127).contains(&label.len())
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-_:/@".contains(c)),
+            "label {label}"
+        );
+    }
+    for key in ["HomePageUrl", "SourceCodeUrl"] {
+        assert!(text(key).starts_with("https://"), "{key}");
+    }
+}
+
+/// `BuildMethod: rust-cargolambda` is a beta feature of SAM CLI releases
+/// older than December 2025: without the opt-in in samconfig.toml, their
+/// `sam build` stops to ask, and fails where nobody can answer.
+#[test]
+fn samconfig_opts_in_to_the_cargo_lambda_build() {
+    let config = read_repo_file("samconfig.toml");
+    assert!(
+        config.contains("[default.build.parameters]\nbeta_features = true\n"),
+        "{config}"
+    );
 }
