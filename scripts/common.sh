@@ -8,7 +8,7 @@ STAMP="$VENV/.requirements-test.sha256"
 PYTHON="${PYTHON:-python3}"
 ARM64_TARGET=aarch64-unknown-linux-gnu
 
-log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
+log() { printf 'scripts/%s: %s\n' "$(basename "$0")" "$*" >&2; }
 die() {
     log "error: $*"
     exit 1
