@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod dry_run;
+pub mod edit;
 pub mod lambda;
 pub mod macro_event;
 pub mod report;
