@@ -16,7 +16,9 @@
 //! again and must equal `after`, or the caller gets a [`Fallback`] naming
 //! what could not be edited (an alias or merge key the change goes through,
 //! a layout the editor does not write into) and writes the full rendering
-//! instead. Never a wrong edit.
+//! instead. Never a wrong edit. [`unified_diff`] is the diff of the file
+//! against the edit, which `patch -p0` applies, each hunk naming the
+//! resource it changes.
 //!
 //! Why not the `yamlpatch` crate (zizmor's comment-preserving patch
 //! operations on `yamlpath` routes), which the issue suggested: measured on
@@ -33,6 +35,7 @@
 //! yaml-rust2 successor, which reads every corpus template), and every edit
 //! is proved by reading it back.
 
+mod diff;
 mod json;
 mod json_tree;
 mod plan;
@@ -50,6 +53,8 @@ use serde_json::Value;
 use crate::template::{self, Format};
 use syntax::Splice;
 use tree::Lines;
+
+pub use diff::unified_diff;
 
 /// The user's text with the transform's changes applied, and where they are.
 #[derive(Debug, Clone, PartialEq, Eq)]

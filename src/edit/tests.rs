@@ -355,6 +355,7 @@ fn an_unchanged_template_is_returned_byte_for_byte() {
     let edited = edit(SAM, format, &before, &before).unwrap();
     assert_eq!(edited.text(), SAM);
     assert!(edited.regions().is_empty());
+    assert_eq!(unified_diff(SAM, &edited, "a", "b"), "");
 }
 
 const SHARED: &str = "\
@@ -424,6 +425,32 @@ fn a_change_to_a_merged_key_falls_back_naming_the_merge_key() {
         out.ends_with("      Timeout: 3\n      MemorySize: 1024\n"),
         "{out}"
     );
+}
+
+#[test]
+fn hunk_headers_name_the_resources_and_sections() {
+    let (before, format) = template::parse(SAM).unwrap();
+    let mut after = before.clone();
+    after["Transform"] = json!(["AWS::Serverless-2016-10-31"]);
+    insert(
+        &mut after["Resources"]["Orders"],
+        "Properties",
+        json!({"BillingMode": "PAY_PER_REQUEST"}),
+    );
+    let edited = edit(SAM, format, &before, &after).unwrap();
+    let labels: Vec<&str> = edited.regions().iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(labels, ["Transform", "Resources.Orders"]);
+    let diff = unified_diff(SAM, &edited, "template.yaml", "template.yaml");
+    let headers: Vec<&str> = diff.lines().filter(|l| l.starts_with("@@")).collect();
+    assert_eq!(
+        headers,
+        [
+            "@@ -1,8 +1,6 @@ Transform",
+            "@@ -18,3 +16,5 @@ Resources.Orders"
+        ],
+        "{diff}"
+    );
+    assert!(diff.starts_with("--- template.yaml\n+++ template.yaml\n"));
 }
 
 #[test]
