@@ -51,7 +51,7 @@ pub(super) fn plan(
         path: Vec::new(),
         out: Splices::default(),
     };
-    walk.value(before, after, root, Parent::Root, false)
+    walk.value(before, after, root, Parent::Root, None)
         .map_err(|(construct, at)| Stop {
             construct,
             at,
@@ -129,13 +129,16 @@ impl<'v> Walk<'_, 'v> {
         })
     }
 
+    /// Walks `node`, which reads as `before`, to read as `after`. Inside a
+    /// short-form node (`!Sub [..]`), `outer` is the whole intrinsic the
+    /// node must become when it is written anew.
     fn value(
         &mut self,
         before: &'v Value,
         after: &'v Value,
         node: &Node,
         parent: Parent,
-        tag_read: bool,
+        outer: Option<&'v Value>,
     ) -> Walked {
         if before == after {
             return Ok(());
@@ -146,10 +149,10 @@ impl<'v> Walk<'_, 'v> {
         if let Some(name) = node.aliased_anchor() {
             return Err((Construct::Anchor(name.to_string()), node.start));
         }
-        let short_form = if tag_read {
-            None
-        } else {
-            self.syntax.intrinsic_key(node)
+        let whole = outer.unwrap_or(after);
+        let short_form = match outer {
+            Some(_) => None,
+            None => self.syntax.intrinsic_key(node),
         };
         match (before, after, &node.kind, short_form) {
             // `!Sub [..]` reads as {"Fn::Sub": [..]}: walk into its list or mapping.
@@ -160,7 +163,7 @@ impl<'v> Walk<'_, 'v> {
                         if let Some(key) = b.keys().next() {
                             self.path.push(Step::Key(key));
                         }
-                        self.value(bv, av, node, parent, true)?;
+                        self.value(bv, av, node, parent, Some(after))?;
                         self.path.pop();
                         Ok(())
                     }
@@ -168,12 +171,12 @@ impl<'v> Walk<'_, 'v> {
                 }
             }
             (Value::Object(b), Value::Object(a), Kind::Map(entries), None) => {
-                self.map(b, a, node, entries, parent)
+                self.map(b, a, node, entries, parent, whole)
             }
             (Value::Array(b), Value::Array(a), Kind::Seq(items), None) => {
-                self.seq(b, a, node, items, parent)
+                self.seq(b, a, node, items, parent, whole)
             }
-            _ => self.replace(node, parent, after),
+            _ => self.replace(node, parent, whole),
         }
     }
 
@@ -184,6 +187,7 @@ impl<'v> Walk<'_, 'v> {
         node: &Node,
         entries: &[Entry],
         parent: Parent,
+        whole: &Value,
     ) -> Walked {
         let explicit = entries.iter().filter(|e| b.contains_key(&e.key)).count();
         let merge = entries.iter().find(|e| e.key == "<<");
@@ -212,7 +216,7 @@ impl<'v> Walk<'_, 'v> {
             .collect();
         if !removed.is_empty() && removed.len() == explicit && merge.is_none() {
             // Every entry goes: the mapping is written anew.
-            return self.replace(node, parent, &Value::Object(a.clone()));
+            return self.replace(node, parent, whole);
         }
         for entry in entries {
             let (Some((key, before_value)), Some(after_value)) =
@@ -226,7 +230,7 @@ impl<'v> Walk<'_, 'v> {
                 after_value,
                 &entry.value,
                 Parent::Key(entry.key_start),
-                false,
+                None,
             )?;
             self.path.pop();
         }
@@ -239,7 +243,7 @@ impl<'v> Walk<'_, 'v> {
         let added: Vec<(&String, &Value)> = a.iter().filter(|(k, _)| !b.contains_key(*k)).collect();
         if !added.is_empty() {
             if entries.is_empty() {
-                return self.replace(node, parent, &Value::Object(a.clone()));
+                return self.replace(node, parent, whole);
             }
             // A new section or resource is labelled by its own key.
             let deep = self.path.len() > 1;
@@ -259,12 +263,13 @@ impl<'v> Walk<'_, 'v> {
         node: &Node,
         items: &[Node],
         parent: Parent,
+        whole: &Value,
     ) -> Walked {
         if items.len() != b.len() {
             return Err((Construct::Unmatched("a list item".into()), node.start));
         }
         if a.is_empty() || items.is_empty() {
-            return self.replace(node, parent, &Value::Array(a.to_vec()));
+            return self.replace(node, parent, whole);
         }
         let head = b.iter().zip(a).take_while(|(x, y)| x == y).count();
         let tail = b[head..]
@@ -277,7 +282,7 @@ impl<'v> Walk<'_, 'v> {
         let paired = b_mid.len().min(a_mid.len());
         for i in 0..paired {
             self.path.push(Step::Index(head + i));
-            self.value(&b_mid[i], &a_mid[i], &items[head + i], Parent::Item, false)?;
+            self.value(&b_mid[i], &a_mid[i], &items[head + i], Parent::Item, None)?;
             self.path.pop();
         }
         let at = head + paired;

@@ -465,3 +465,82 @@ fn first_difference_names_a_path() {
     assert_eq!(first_difference(&json!({"A": 1}), &json!({"B": 1})), "A");
     assert_eq!(first_difference(&json!(1), &json!(2)), "");
 }
+
+#[test]
+fn empty_values_and_values_with_comments_after_them_take_blocks() {
+    let text = "\
+---
+Resources:
+  F:
+    Properties:
+      Environment:
+      Tags: {}   # none yet
+      Layers: []
+...
+";
+    let out = edited(text, |t| {
+        let props = &mut t["Resources"]["F"]["Properties"];
+        props["Environment"] = json!({"Variables": {"DD_ENV": "prod"}});
+        props["Tags"] = json!({"team": "a"});
+        props["Layers"] = json!(["arn:x"]);
+    });
+    assert_eq!(
+        out,
+        "\
+---
+Resources:
+  F:
+    Properties:
+      Environment:
+        Variables:
+          DD_ENV: prod
+      Tags:   # none yet
+        team: a
+      Layers:
+        - arn:x
+...
+"
+    );
+}
+
+#[test]
+fn nested_lists_explicit_keys_and_odd_spacing_are_edited() {
+    let text = "\
+A:
+  - - a
+    - b
+  -   c
+? B
+: x
+C:    [ 1 ,2 ]
+";
+    let out = edited(text, |t| {
+        push(&mut t["A"][0], json!("b2"));
+        t["A"][1] = json!("c2");
+        t["B"] = json!("z");
+        push(&mut t["C"], json!(3));
+    });
+    assert_eq!(
+        out,
+        "A:\n  - - a\n    - b\n    - b2\n  -   c2\n? B\n: z\nC:    [ 1 ,2, 3 ]\n"
+    );
+}
+
+#[test]
+fn the_first_entry_after_a_dash_gives_its_place_to_the_next() {
+    let out = edited("A:\n  - k: 1\n    m: 2\n  - - x\n    - y\n", |t| {
+        t["A"][0].as_object_mut().unwrap().shift_remove("k");
+        t["A"][1].as_array_mut().unwrap().remove(0);
+    });
+    assert_eq!(out, "A:\n  - m: 2\n  - - y\n");
+}
+
+#[test]
+fn what_cannot_be_written_in_place_falls_back_rather_than_panics() {
+    // Before the first item of a list that follows a `- ` on its line.
+    let f = fallback("A:\n  - - x\n", |t| {
+        t["A"][0].as_array_mut().unwrap().insert(0, json!("w"));
+    });
+    assert!(matches!(f.construct, Construct::Layout(_)), "{f}");
+    assert_eq!((f.path.as_str(), f.line), ("A[0]", 2));
+}

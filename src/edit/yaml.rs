@@ -91,6 +91,26 @@ impl<'t> YamlSyntax<'t> {
         line
     }
 
+    /// Removes the entries or items `run` of a block collection whose
+    /// members start at `starts` (keys, dashes), the last removed ending at
+    /// `end`: with their lines, or, for a first member that follows a `- `
+    /// on its line, up to the member after it, which takes its place there.
+    fn remove_block(
+        &self,
+        starts: &[usize],
+        end: usize,
+        run: Range<usize>,
+        out: &mut Splices,
+    ) -> Result<(), Construct> {
+        let from = starts[run.start];
+        match (self.first_on_line(from), starts.get(run.end)) {
+            (Ok(()), _) => self.remove_lines(from, end, out),
+            (Err(_), Some(&next)) => out.push(from..next, ""),
+            (Err(layout), None) => return Err(layout),
+        }
+        Ok(())
+    }
+
     /// Removes the lines from the one holding `from` to the one holding `to`.
     fn remove_lines(&self, from: usize, to: usize, out: &mut Splices) {
         let end = (self.lines.line_end(to) + 1).min(self.text.len());
@@ -118,6 +138,11 @@ fn long_key(tag: &str) -> Option<String> {
     let value = yaml::parse(&format!("k: {tag} x\n")).ok()?;
     let map = value.get("k")?.as_object()?;
     (map.len() == 1).then(|| map.keys().next().cloned())?
+}
+
+/// Where the `-` of a block list item is.
+fn dash_of(item: &Node) -> usize {
+    item.slot.map_or(item.start, |slot| slot - 1)
 }
 
 /// A new string in the quotes the old one used (`'..'` or `".."`), when
@@ -177,10 +202,15 @@ impl Syntax for YamlSyntax<'_> {
         // A comment after the old value stays on its line, before a new block.
         let end_of_line = self.end_of_line(node.end);
         let comment_after = !self.text[node.end..end_of_line].trim().is_empty();
+        let same_line = self.lines.line_of(node.start) == self.lines.line_of(slot);
         match text.split_once('\n') {
             Some((first, rest)) if comment_after => {
                 out.push(slot..node.end, first);
                 out.push(end_of_line..end_of_line, format!("\n{rest}"));
+            }
+            // A value on one line keeps the spacing after its indicator.
+            None if same_line && node.start > slot => {
+                out.push(node.start..node.end, text.trim_start());
             }
             _ => out.push(slot..node.end, text),
         }
@@ -228,10 +258,8 @@ impl Syntax for YamlSyntax<'_> {
             return Ok(());
         }
         let entries = map.entries().unwrap_or_default();
-        let (first, last) = (&entries[run.start], &entries[run.end - 1]);
-        self.first_on_line(first.key_start)?;
-        self.remove_lines(first.key_start, last.end(), out);
-        Ok(())
+        let starts: Vec<usize> = entries.iter().map(|e| e.key_start).collect();
+        self.remove_block(&starts, entries[run.end - 1].end(), run, out)
     }
 
     fn insert_items(
@@ -250,7 +278,6 @@ impl Syntax for YamlSyntax<'_> {
             insert_flow_items(items, at, &texts, ", ", out);
             return Ok(());
         }
-        let dash_of = |item: &Node| item.slot.map_or(item.start, |slot| slot - 1);
         let dash_col = self.lines.column(dash_of(&items[0]));
         let mut text = String::new();
         for value in values {
@@ -279,11 +306,7 @@ impl Syntax for YamlSyntax<'_> {
             return Ok(());
         }
         let items = seq.items().unwrap_or_default();
-        let dash = items[run.start]
-            .slot
-            .map_or(items[run.start].start, |s| s - 1);
-        self.first_on_line(dash)?;
-        self.remove_lines(dash, items[run.end - 1].end, out);
-        Ok(())
+        let dashes: Vec<usize> = items.iter().map(dash_of).collect();
+        self.remove_block(&dashes, items[run.end - 1].end, run, out)
     }
 }

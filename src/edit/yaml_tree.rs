@@ -95,6 +95,16 @@ impl<'t> Builder<'t> {
         (at(span.start.index()), at(span.end.index()))
     }
 
+    /// The end of a flow collection from the span of its end event, which
+    /// may run on over a comment after the bracket.
+    fn closing_bracket_end(&self, span: &Span) -> usize {
+        let (start, end) = self.bytes_of(span);
+        match self.text.as_bytes().get(start) {
+            Some(b']' | b'}') => start + 1,
+            _ => end,
+        }
+    }
+
     /// The node starting with `event`; `slot` is the byte after the `:` or
     /// `-` it follows in block context.
     fn node(
@@ -186,7 +196,7 @@ impl<'t> Builder<'t> {
         }
         let (_, span) = self.next()?;
         let end = if flow {
-            Some(self.bytes_of(&span).1)
+            Some(self.closing_bracket_end(&span))
         } else {
             items.last().map(|i| i.end)
         };
@@ -226,9 +236,9 @@ impl<'t> Builder<'t> {
         }
         let (_, span) = self.next()?;
         let end = if flow {
-            Some(self.bytes_of(&span).1)
+            Some(self.closing_bracket_end(&span))
         } else {
-            entries.last().map(|e| e.value.end.max(e.key_end))
+            entries.last().map(Entry::end)
         };
         Ok((entries, end))
     }
