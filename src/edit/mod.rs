@@ -5,9 +5,9 @@
 //!
 //! [`edit`] takes the text, the template as our reader read it (`before`)
 //! and the template the dry run produced (`after`). Their value diff
-//! ([`plan`]) is walked together with a tree of where each value sits in
-//! the text (YAML: [`yaml_tree`], from `saphyr-parser`'s events; JSON:
-//! [`json_tree`]) and becomes a few splices of the text: changed values
+//! (`plan`) is walked together with a tree of where each value sits in
+//! the text (YAML: `yaml_tree`, from `saphyr-parser`'s events; JSON:
+//! `json_tree`) and becomes a few splices of the text: changed values
 //! written anew in place, new keys appended after a mapping's last entry in
 //! the file's indentation, new list items after the last one, removed
 //! entries and items taken out with their lines. New YAML is written in the
