@@ -343,7 +343,10 @@ fn every_input_is_edited_in_place_and_the_diff_applies() {
             eprintln!("  {case}");
         }
     }
-    assert!(tally.edited > 900, "{} edited", tally.edited);
+    // A floor, so that a change refusing most inputs cannot pass quietly: 836
+    // edited once the Extension became an error on runtimes without the
+    // Extensions API (python2.7, nodejs8.10...), which refuses 130 runs.
+    assert!(tally.edited > 800, "{} edited", tally.edited);
     assert!(fallbacks <= 10, "{fallbacks} fallbacks");
 }
 

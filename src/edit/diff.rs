@@ -15,7 +15,7 @@ use similar::{Algorithm, ChangeTag, TextDiff};
 
 use super::Edited;
 use super::tree::Lines;
-use crate::diff::CONTEXT_LINES;
+use crate::dry_run::diff::CONTEXT_LINES;
 
 /// The unified diff from `original` to `edited`'s text, with `--- old_name`
 /// and `+++ new_name` headers; empty when the texts are equal.
