@@ -38,6 +38,8 @@ enum Command {
     /// parameters resolved from --parameter-overrides or their Default;
     /// --param overrides single keys. The output no longer lists our transform
     /// (the SAM transform and others are kept), so it can be deployed as is.
+    /// In the input's format, it is the input file with only the
+    /// transform's changes made: its comments and layout stay.
     ///
     /// --diff shows what changes, --report says why, --strict fails on any
     /// warning. Warnings and errors go to standard error, one line each.
@@ -110,21 +112,35 @@ struct TransformArgs {
     #[arg(long, default_value = dry_run::DEFAULT_TRANSFORM_NAME)]
     transform_name: String,
     /// Output format [default: the input's format].
+    ///
+    /// In the input's format, the output is the input file with only the
+    /// transform's changes made; in the other, the whole template rewritten.
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// Write the instrumented template to this file instead of standard output.
+    /// Write the instrumented template to this file instead of standard
+    /// output (it may be the input file itself).
+    ///
+    /// In the input's format it is the input file edited: comments, blank
+    /// lines, quoting, indentation and key order of everything the transform
+    /// does not change are kept byte for byte, and running it again on its
+    /// own output leaves the file as it is. Where an edit cannot be made (a
+    /// change through a YAML alias, anchor or merge key), the whole template
+    /// is written as this tool renders it, with a note on standard error
+    /// saying why. Nothing is written when the run fails.
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// Print a unified diff of what the transform changes instead of the
-    /// template; with -o, write the template to that file and the diff to
-    /// standard output.
+    /// Print a unified diff of the input file against the template instead
+    /// of the template; with -o, write the template to that file and the
+    /// diff to standard output.
     ///
-    /// Both sides are the template as this tool renders it, in the input's
-    /// format (YAML short forms kept), so that only real changes show, not
-    /// the input file's comments, quoting or layout. Hunk headers name the
-    /// resource they change (`@@ -10,6 +10,12 @@ Resources.OrdersFunction`).
-    /// The value of `apiKey` / `apiKMSKey` is shown as `****` on both sides.
-    /// No output when nothing changes.
+    /// `patch -p0 < DIFF` (or `git apply -p0 DIFF`) applied to the input file
+    /// gives the template exactly: both headers name the input file. Hunk
+    /// headers name the resources they change (`@@ -10,6 +10,12 @@
+    /// Resources.OrdersFunction`). The value of `apiKey` / `apiKMSKey` reads
+    /// `****`; such a diff is for reading only, and a note says so. With
+    /// --format converting to the other format, the diff compares both
+    /// templates as rendered in the input's format, to read only. No output
+    /// when nothing changes.
     #[arg(long)]
     diff: bool,
     /// When to colour the diff: `auto` colours it when standard output is a

@@ -253,7 +253,7 @@ fn api_key_in_the_transform_entry_is_masked_in_the_diff_and_reports() {
     );
     assert_never_shown(FIXTURE_API_KEY, &seen);
     let diff = &seen[0].1;
-    assert!(diff.contains("apiKey: '****'"), "{diff}");
+    assert!(diff.contains("apiKey: ****"), "{diff}");
 }
 
 #[test]
@@ -322,19 +322,23 @@ fn diff_with_output_writes_template_to_file_and_diff_to_stdout() {
     let out = scratch("with-output.yaml");
     let out_arg = out.to_str().unwrap();
     let r = transform(SAM_APP, &["--diff", "-o", out_arg]).exited(0);
+    // Both headers name the input, which the diff patches into the output.
     assert!(
         r.stdout
-            .starts_with(&format!("--- {SAM_APP}\n+++ {out_arg}\n")),
+            .starts_with(&format!("--- {SAM_APP}\n+++ {SAM_APP}\n")),
         "{}",
         r.stdout
     );
     let written = std::fs::read_to_string(&out).unwrap();
     assert!(written.starts_with("AWSTemplateFormatVersion"), "{written}");
+    // The same template as on standard output without --diff.
+    assert_eq!(written, transform(SAM_APP, &[]).exited(0).stdout);
 }
 
 #[test]
 fn diff_is_in_the_input_format_and_coloured_only_when_asked() {
-    // A JSON input gives a JSON diff, even with --format yaml for the output.
+    // A JSON input gives a JSON diff of renderings with --format yaml for
+    // the output: the output is not an edit of the file.
     let r = run(&["transform", CDK, "--diff", "--format", "yaml"]).exited(0);
     assert!(
         r.stdout
@@ -344,10 +348,11 @@ fn diff_is_in_the_input_format_and_coloured_only_when_asked() {
     );
     assert!(!r.stdout.contains('\x1b'));
 
+    // In its own format, the diff is of the file, in its one-space indentation.
     let r = run(&["transform", CDK, "--diff", "--color", "always"]);
     assert!(
         r.stdout
-            .contains("\x1b[31m-  \"Transform\": \"DatadogServerless\",\x1b[0m\n"),
+            .contains("\x1b[31m- \"Transform\": \"DatadogServerless\",\x1b[0m\n"),
         "{:?}",
         r.stdout
     );
@@ -823,4 +828,188 @@ fn baking_twice_keeps_the_layer_version_the_template_pinned() {
         "{}",
         again.stderr
     );
+}
+
+// ------------------------------------------------------------ the user's file
+
+/// A fresh scratch directory holding `files` (name, text).
+fn directory_with(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = common::scratch(&format!("cli-{name}"));
+    for (file, text) in files {
+        common::write_file(&dir, file, text);
+    }
+    dir
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let output = common::run_in(dir, args);
+    Run {
+        code: output.status.code().expect("exited, not killed"),
+        stdout: common::stdout(&output),
+        stderr: common::stderr(&output),
+    }
+}
+
+/// `transform template.yaml --diff -o instrumented.yaml` in a fresh
+/// directory where `template.yaml` holds `text`: the directory, the run
+/// (exit 0) and the template written.
+fn diff_and_output(name: &str, text: &str) -> (PathBuf, Run, String) {
+    let dir = directory_with(name, &[("template.yaml", text)]);
+    let args = ["transform", "template.yaml", "--region", "us-east-1"];
+    let r = run_in(
+        &dir,
+        &[&args[..], &["--diff", "-o", "instrumented.yaml"]].concat(),
+    );
+    let instrumented = std::fs::read_to_string(dir.join("instrumented.yaml")).unwrap();
+    (dir, r.exited(0), instrumented)
+}
+
+#[test]
+fn the_diff_applies_with_patch_and_git_apply_and_gives_the_output() {
+    let original = common::read_repo_file(SAM_APP);
+    let (dir, r, instrumented) = diff_and_output("applies", &original);
+    assert_starts_with(&r.stdout, "--- template.yaml\n+++ template.yaml\n@@ ");
+    // The comment above the handler stays above it.
+    assert!(
+        instrumented.contains(
+            "      # The function in src/orders/app.py.\n      Handler: datadog_lambda.handler.handler\n"
+        ),
+        "{instrumented}"
+    );
+    common::patch_p0(&dir, &r.stdout);
+    let patched = std::fs::read_to_string(dir.join("template.yaml")).unwrap();
+    assert_eq!(patched, instrumented, "patch -p0");
+
+    common::write_file(&dir, "template.yaml", &original);
+    let applied = common::apply_diff(&dir, "git", &["apply", "-p0"], &r.stdout);
+    assert!(applied.status.success(), "{applied:?}");
+    let patched = std::fs::read_to_string(dir.join("template.yaml")).unwrap();
+    assert_eq!(patched, instrumented, "git apply -p0");
+}
+
+#[test]
+fn a_diff_with_a_secret_masked_is_said_to_be_for_reading_only() {
+    let original = common::read_repo_file(WARNINGS);
+    let (dir, r, instrumented) = diff_and_output("masked", &original);
+    assert!(r.stdout.contains("\n-      apiKey: ****\n"), "{}", r.stdout);
+    assert!(!r.stdout.contains(FIXTURE_API_KEY), "{}", r.stdout);
+    let notes: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("note: "))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "note: the diff shows `****` in place of the API key: it is for reading only, as `patch` and `git apply` will not apply it (the template written holds the key); apiKeySecretArn (AWS Secrets Manager) keeps the key out of templates and diffs"
+        ],
+        "{}",
+        r.stderr
+    );
+    // What the note says: the template holds the key, and the diff does
+    // not apply.
+    assert!(instrumented.contains(FIXTURE_API_KEY), "{instrumented}");
+    let args = ["-p0", "--dry-run", "--force"];
+    let refused = common::apply_diff(&dir, "patch", &args, &r.stdout);
+    assert!(!refused.status.success(), "{refused:?}");
+
+    // Without a secret in it, the same diff says nothing more.
+    let r = transform(SAM_APP, &["--diff"]).exited(0);
+    assert_eq!(r.stderr, "");
+}
+
+/// Two functions sharing their properties through an anchor and an alias:
+/// an edit of one would change the other.
+const SHARED_PROPERTIES: &str = "\
+# Two functions sharing their properties.
+Transform:
+  Name: DatadogServerless
+  Parameters: {addExtension: false, pythonLayerVersion: 127}
+Resources:
+  A:
+    Type: AWS::Lambda::Function
+    Properties: &props
+      Runtime: python3.12
+      Handler: app.handler
+      Role: arn:aws:iam::123456789012:role/r
+      Code: {ZipFile: x}
+  B:
+    Type: AWS::Lambda::Function
+    Properties: *props
+";
+
+#[test]
+fn a_file_that_cannot_be_edited_in_place_is_written_whole_with_one_note() {
+    let dir = directory_with("fallback", &[("template.yaml", SHARED_PROPERTIES)]);
+    let transform_args = ["transform", "template.yaml", "--region", "us-east-1"];
+    let r = run_in(&dir, &transform_args).exited(0);
+    assert_eq!(
+        r.stderr,
+        "note: template.yaml: the file cannot be edited in place at `Resources.A.Properties` (line 8): the change is inside the YAML anchor `&props`, which an alias repeats; the output is the whole template as this tool writes it, without the file's comments and layout\n"
+    );
+    // The full rendering: what `convert` writes of the same template.
+    let converted = dir.join("converted.yaml");
+    common::write_file(&dir, "instrumented.yaml", &r.stdout);
+    let args = ["convert", "instrumented.yaml", "--format", "yaml", "-o"];
+    run_in(&dir, &[&args[..], &[converted.to_str().unwrap()]].concat()).exited(0);
+    assert_eq!(r.stdout, std::fs::read_to_string(&converted).unwrap());
+    assert!(!r.stdout.contains("# Two functions"), "{}", r.stdout);
+
+    // Its diff is of the file against that rendering, and applies.
+    let mut with_diff = transform_args.to_vec();
+    with_diff.push("--diff");
+    let diff = run_in(&dir, &with_diff).exited(0).stdout;
+    assert!(
+        diff.contains("\n-# Two functions sharing their properties.\n"),
+        "{diff}"
+    );
+    common::patch_p0(&dir, &diff);
+    let patched = std::fs::read_to_string(dir.join("template.yaml")).unwrap();
+    assert_eq!(patched, r.stdout);
+
+    // A JSON report on standard error holds the note, and nothing else is there.
+    common::write_file(&dir, "template.yaml", SHARED_PROPERTIES);
+    let mut with_report = transform_args.to_vec();
+    with_report.extend(["--report", "json"]);
+    let r = run_in(&dir, &with_report).exited(0);
+    let notes = parse_json(&r.stderr)["notes"].clone();
+    assert!(
+        notes[0]
+            .as_str()
+            .is_some_and(|note| note.contains("cannot be edited in place")),
+        "{notes}"
+    );
+}
+
+#[test]
+fn baking_a_commented_template_in_place_twice_leaves_what_the_first_run_wrote() {
+    let original = common::read_repo_file(SAM_APP);
+    let dir = directory_with("in-place", &[("t.yaml", &original)]);
+    let bake = [
+        "transform",
+        "t.yaml",
+        "--region",
+        "us-east-1",
+        "-o",
+        "t.yaml",
+    ];
+    run_in(&dir, &bake).exited(0);
+    let once = std::fs::read_to_string(dir.join("t.yaml")).unwrap();
+    assert_ne!(once, original);
+    // Every comment of the file is still there.
+    for comment in original.lines().filter(|l| l.contains('#')) {
+        let kept = comment.contains("Name: DatadogServerless")
+            || comment.contains("apiKeySecretArn")
+            || once.lines().any(|l| l == comment);
+        assert!(kept, "lost {comment:?}:\n{once}");
+    }
+    let r = run_in(&dir, &bake).exited(0);
+    assert!(
+        r.stderr
+            .starts_with("note: the template lists no `DatadogServerless` transform"),
+        "{}",
+        r.stderr
+    );
+    let twice = std::fs::read_to_string(dir.join("t.yaml")).unwrap();
+    assert_eq!(twice, once, "the second run changed the file");
 }

@@ -1,24 +1,32 @@
-//! Dry runs that edit the user's file (`dd_serverless_macro::edit`), on every
-//! YAML input of the SAM translator corpus (`fixtures/sam-translator/input`),
-//! every example and every template fixture, with two parameter sets (the
+//! Dry runs that edit the user's file (`dd_serverless_macro::edit`), through
+//! the CLI's `transform` command with `--diff -o FILE`, on every YAML input
+//! of the SAM translator corpus (`fixtures/sam-translator/input`), every
+//! example and every template fixture, with two parameter sets (the
 //! extension with X-Ray and Step Functions logging; the Forwarder, which adds
 //! log groups, subscription filters and tags). For each input whose dry run
 //! succeeds:
-//! - the edited text reads as the same value as today's full rendering;
+//! - the template written reads as the same value as today's full rendering;
 //! - every input line outside the sections and resources the transform
-//!   changed is in the output, unchanged;
-//! - the real `patch` applied to the input with the diff gives the output;
-//! - editing the output again with a value diff of nothing changes nothing.
+//!   changed is in it, unchanged;
+//! - the real `patch -p0` applied to the input with the diff gives it, byte
+//!   for byte (the diff names the input as the command was given it);
+//! - editing it again with a value diff of nothing changes nothing.
 //!
-//! The inputs that fall back to the full rendering are counted and must be
-//! the few whose change goes through a YAML alias or merge key.
+//! The inputs that fall back to the full rendering (a note on standard
+//! error says so) are counted and must be the few whose change goes through
+//! a YAML alias or merge key; their diff must apply too.
+//!
+//! The fast tier calls the command in this process
+//! (`dry_run::command::transform`, which `main` calls with the parsed
+//! arguments); the full tier runs the binary itself on every input too.
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
+use dd_serverless_macro::dry_run::command::{self, RegionSource, TransformCommand};
+use dd_serverless_macro::dry_run::input::Input;
 use dd_serverless_macro::dry_run::{self, DryRunOptions};
 use dd_serverless_macro::edit::{self, Construct};
 use dd_serverless_macro::template::{self, Format};
@@ -198,32 +206,77 @@ fn changed(before: &Value, after: &Value) -> (BTreeSet<String>, BTreeSet<String>
     (sections, resources)
 }
 
-/// Applies `diff` to a copy of `input` with the real `patch -p0`.
-fn patched(dir: &Path, name: &str, input: &str, diff: &str) -> String {
-    let file = common::write_file(dir, name, input);
-    let mut child = Command::new("patch")
-        .args(["-p0", "--quiet", "--no-backup-if-mismatch", "--force"])
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the `patch` program runs");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(diff.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "patch failed on {name}: {}{}\n{diff}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    std::fs::read_to_string(file).unwrap()
+/// What a dry run through the CLI wrote: the template (`-o`), the diff
+/// (standard output) and standard error; `None` when it failed (exit 1).
+struct Written {
+    template: String,
+    diff: String,
+    stderr: String,
+}
+
+/// Runs `transform INPUT --diff -o OUTPUT --param...` (`input` relative to
+/// the repository root, which is the directory tests run in).
+type Runner = fn(&Path, &[(&str, &str)], &Path) -> Option<Written>;
+
+/// The command, called in this process as `main` calls it.
+fn in_process(input: &Path, params: &[(&str, &str)], output: &Path) -> Option<Written> {
+    let command = TransformCommand {
+        input: Input::File(input.to_path_buf()),
+        options: options(params),
+        region_source: RegionSource::Flag,
+        format: None,
+        output: Some(output.to_path_buf()),
+        diff: true,
+        color: anstream::ColorChoice::Never,
+        report: None,
+        report_file: None,
+        strict: false,
+    };
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let environment = MacroEnvironment::default();
+    let result = command::transform(&command, &environment, &mut stdout, &mut stderr);
+    let stderr = String::from_utf8(stderr).unwrap();
+    match result {
+        Ok(()) => Some(Written {
+            template: std::fs::read_to_string(output).unwrap(),
+            diff: String::from_utf8(stdout).unwrap(),
+            stderr,
+        }),
+        Err(failure) if failure.exit_code() == 1 => None,
+        Err(failure) => panic!("{}: {failure}\n{stderr}", input.display()),
+    }
+}
+
+/// The binary, with the same arguments.
+fn binary(input: &Path, params: &[(&str, &str)], output: &Path) -> Option<Written> {
+    let options = options(params);
+    let mut args = vec![
+        "transform".to_string(),
+        input.to_string_lossy().into_owned(),
+        "--diff".into(),
+        "-o".into(),
+        output.to_string_lossy().into_owned(),
+        "--region".into(),
+        options.region,
+        "--account-id".into(),
+        options.account_id,
+        "--stack-name".into(),
+        options.stack_name,
+    ];
+    for (key, value) in params {
+        args.extend(["--param".to_string(), format!("{key}={value}")]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = common::run(&args, b"");
+    match run.status.code() {
+        Some(0) => Some(Written {
+            template: std::fs::read_to_string(output).unwrap(),
+            diff: common::stdout(&run),
+            stderr: common::stderr(&run),
+        }),
+        Some(1) => None,
+        _ => panic!("{}: {run:?}", input.display()),
+    }
 }
 
 #[derive(Default)]
@@ -231,123 +284,172 @@ struct Tally {
     edited: usize,
     unchanged: usize,
     refused: usize,
-    fallbacks: BTreeMap<String, Vec<String>>,
+    fallbacks: Vec<String>,
+    /// Fallbacks for another reason than an alias, an anchor or a merge key.
+    unexpected: Vec<String>,
 }
 
-#[test]
-fn every_input_is_edited_in_place_and_the_diff_applies() {
-    let dir = common::scratch("edit_in_place");
+/// The note of a run that wrote the full rendering.
+const FALLBACK_NOTE: &str = "the file cannot be edited in place";
+
+/// Runs every input with every parameter set through `run` (the inputs
+/// shared among threads) and checks what it wrote.
+fn check_every_input(scratch: &str, run: Runner) {
+    let dir = common::scratch(scratch);
+    let inputs = inputs();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let mut tally = Tally::default();
-    let mut failures = Vec::new();
-    for path in inputs() {
-        let text = std::fs::read_to_string(&path).unwrap();
-        let Ok((before, format)) = template::parse(&text) else {
-            continue;
-        };
-        if !before.get("Resources").is_some_and(Value::is_object) {
-            continue;
-        }
-        let name = path
-            .strip_prefix(common::repo_root())
-            .unwrap()
-            .to_string_lossy()
-            .replace('/', "__");
-        for (set, params) in PARAMETER_SETS {
-            let Some(after) = dry_run(&before, params) else {
-                tally.refused += 1;
-                continue;
-            };
-            let edited = match edit::edit(&text, format, &before, &after) {
-                Ok(edited) => edited,
-                Err(fallback) => {
-                    if !matches!(
-                        fallback.construct,
-                        Construct::Alias(_) | Construct::Anchor(_) | Construct::MergeKey
-                    ) {
-                        failures.push(format!("{name} ({set}): {fallback}"));
-                        continue;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = inputs
+            .chunks(inputs.len().div_ceil(threads))
+            .map(|paths| {
+                let dir = &dir;
+                scope.spawn(move || {
+                    let mut tally = Tally::default();
+                    for path in paths {
+                        check_input(path, dir, run, &mut tally);
                     }
                     tally
-                        .fallbacks
-                        .entry(fallback.construct.to_string())
-                        .or_default()
-                        .push(format!("{name} ({set}): {fallback}"));
-                    continue;
-                }
-            };
-            if before == after {
-                assert_eq!(edited.text(), text, "{name} ({set})");
-                tally.unchanged += 1;
-                continue;
-            }
-            tally.edited += 1;
-            // (a) the same value as today's rendering.
-            let (reread, _) = template::parse(edited.text()).unwrap();
-            assert_eq!(reread, after, "{name} ({set})");
-            // (b) what the transform did not change is kept, line for line.
-            let (sections, resources) = changed(&before, &after);
-            let owners = line_owners(&text, format);
-            let diff = TextDiff::from_lines(text.as_str(), edited.text());
-            for change in diff.iter_all_changes() {
-                if change.tag() != ChangeTag::Delete {
-                    continue;
-                }
-                let line = change.old_index().unwrap();
-                let (section, entry) = &owners[line];
-                let allowed = match (section.as_deref(), entry) {
-                    (Some("Resources"), Some(resource)) => resources.contains(resource),
-                    (Some(section), _) => sections.contains(section),
-                    (None, _) => false,
-                };
-                assert!(
-                    allowed,
-                    "{name} ({set}): line {} changed outside what the transform changed: {:?}",
-                    line + 1,
-                    change.value()
-                );
-            }
-            // (c) the diff applies with `patch`.
-            let file_name = format!("{set}__{name}");
-            let unified = edit::unified_diff(&text, &edited, &file_name, &file_name);
-            assert!(
-                unified
-                    .lines()
-                    .filter(|l| l.starts_with("@@"))
-                    .all(|l| !l.ends_with("@@")),
-                "{name} ({set}): a hunk names nothing\n{unified}"
-            );
-            assert_eq!(
-                patched(&dir, &file_name, &text, &unified),
-                edited.text(),
-                "{name} ({set})"
-            );
-            // Idempotent: the output, read again, is left byte for byte.
-            let again = edit::edit(edited.text(), format, &reread, &after).unwrap();
-            assert_eq!(again.text(), edited.text(), "{name} ({set})");
+                })
+            })
+            .collect();
+        for worker in workers {
+            let part = worker.join().expect("a worker failed: its panic is above");
+            tally.edited += part.edited;
+            tally.unchanged += part.unchanged;
+            tally.refused += part.refused;
+            tally.fallbacks.extend(part.fallbacks);
+            tally.unexpected.extend(part.unexpected);
         }
-    }
+    });
     assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
+        tally.unexpected.is_empty(),
+        "{} fallbacks for another reason than an alias, an anchor or a merge key:\n{}",
+        tally.unexpected.len(),
+        tally.unexpected.join("\n")
     );
-    let fallbacks: usize = tally.fallbacks.values().map(Vec::len).sum();
     eprintln!(
-        "edited {}, unchanged {}, refused by the transform {}, fell back {fallbacks}",
-        tally.edited, tally.unchanged, tally.refused
+        "edited {}, unchanged {}, refused by the transform {}, fell back {}",
+        tally.edited,
+        tally.unchanged,
+        tally.refused,
+        tally.fallbacks.len()
     );
-    for (why, cases) in &tally.fallbacks {
-        eprintln!("{} × {why}", cases.len());
-        for case in cases {
-            eprintln!("  {case}");
-        }
+    for case in &tally.fallbacks {
+        eprintln!("  {case}");
     }
     // A floor, so that a change refusing most inputs cannot pass quietly: 836
     // edited once the Extension became an error on runtimes without the
     // Extensions API (python2.7, nodejs8.10...), which refuses 130 runs.
     assert!(tally.edited > 800, "{} edited", tally.edited);
-    assert!(fallbacks <= 10, "{fallbacks} fallbacks");
+    assert!(tally.fallbacks.len() <= 10, "{:?}", tally.fallbacks);
+}
+
+/// Runs one input with every parameter set through `run`, its files in
+/// `dir`, and checks what it wrote.
+fn check_input(path: &Path, dir: &Path, run: Runner, tally: &mut Tally) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let Ok((before, format)) = template::parse(&text) else {
+        return;
+    };
+    if !before.get("Resources").is_some_and(Value::is_object) {
+        return;
+    }
+    let relative = path.strip_prefix(common::repo_root()).unwrap();
+    let name = relative.to_string_lossy().replace('/', "__");
+    for (set, params) in PARAMETER_SETS {
+        let output = dir.join(format!("{set}__{name}"));
+        let after = dry_run(&before, params);
+        let Some(written) = run(relative, params, &output) else {
+            assert_eq!(after, None, "{name} ({set}): only the CLI failed");
+            tally.refused += 1;
+            continue;
+        };
+        let after = after.unwrap_or_else(|| panic!("{name} ({set}): only the CLI succeeded"));
+        // (a) the same value as today's rendering.
+        let (reread, _) = template::parse(&written.template).unwrap();
+        assert_eq!(reread, after, "{name} ({set})");
+        // (c) the diff applies with `patch`, to a copy of the input at
+        // the place its header names.
+        let copy = dir.join(set).join(relative);
+        std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+        std::fs::write(&copy, &text).unwrap();
+        if !written.diff.is_empty() {
+            common::patch_p0(&dir.join(set), &written.diff);
+        }
+        assert_eq!(
+            std::fs::read_to_string(&copy).unwrap(),
+            written.template,
+            "{name} ({set}): the diff does not give the output\n{}",
+            written.diff
+        );
+        if written.stderr.contains(FALLBACK_NOTE) {
+            let note = written.stderr.lines().find(|l| l.contains(FALLBACK_NOTE));
+            let note = note.unwrap().to_string();
+            let expected = ["YAML alias", "YAML anchor", "merge key"];
+            if !expected.iter().any(|construct| note.contains(construct)) {
+                tally.unexpected.push(format!("{name} ({set}): {note}"));
+            }
+            assert_eq!(
+                written.template,
+                template::to_string(&after, format),
+                "{name} ({set})"
+            );
+            tally.fallbacks.push(format!("{name} ({set}): {note}"));
+            continue;
+        }
+        if before == after {
+            assert_eq!(written.template, text, "{name} ({set})");
+            tally.unchanged += 1;
+            continue;
+        }
+        tally.edited += 1;
+        assert!(
+            written
+                .diff
+                .lines()
+                .filter(|l| l.starts_with("@@"))
+                .all(|l| !l.ends_with("@@")),
+            "{name} ({set}): a hunk names nothing\n{}",
+            written.diff
+        );
+        // (b) what the transform did not change is kept, line for line.
+        let (sections, resources) = changed(&before, &after);
+        let owners = line_owners(&text, format);
+        let diff = TextDiff::from_lines(text.as_str(), written.template.as_str());
+        for change in diff.iter_all_changes() {
+            if change.tag() != ChangeTag::Delete {
+                continue;
+            }
+            let line = change.old_index().unwrap();
+            let (section, entry) = &owners[line];
+            let allowed = match (section.as_deref(), entry) {
+                (Some("Resources"), Some(resource)) => resources.contains(resource),
+                (Some(section), _) => sections.contains(section),
+                (None, _) => false,
+            };
+            assert!(
+                allowed,
+                "{name} ({set}): line {} changed outside what the transform changed: {:?}",
+                line + 1,
+                change.value()
+            );
+        }
+        // Idempotent: the output, read again, is left byte for byte.
+        let again = edit::edit(&written.template, format, &reread, &after).unwrap();
+        assert_eq!(again.text(), written.template, "{name} ({set})");
+    }
+}
+
+#[test]
+fn every_input_is_edited_in_place_and_the_diff_applies() {
+    check_every_input("edit_in_place", in_process);
+}
+
+#[test]
+#[ignore = "runs the binary 1,172 times (about 10 s): the full tier runs it; the test above calls the same command in-process"]
+fn every_input_is_edited_in_place_by_the_binary() {
+    check_every_input("edit_in_place_binary", binary);
 }
 
 /// A commented SAM template, as people write them.

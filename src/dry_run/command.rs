@@ -8,10 +8,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anstream::ColorChoice;
-use anstream::adapter::strip_str;
 
-use super::input::Input;
-use super::labelled;
+use serde_json::Value;
+
+use super::input::{Input, TemplateFile};
+use super::output::Written;
 use super::{DryRunOptions, diff, finish, prepare};
 use crate::config::{check_region, unlisted_region};
 use crate::report::Report;
@@ -160,14 +161,15 @@ pub fn transform(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<(), Failure> {
-    let (original, input_format) = command.input.read_template()?;
+    let input = command.input.read_template()?;
+    let original = &input.value;
     let options = &command.options;
     let report_format = command
         .report
         .or(command.report_file.is_some().then_some(ReportFormat::Text));
     let report_on_stderr = report_format.filter(|_| command.report_file.is_none());
     let json_on_stderr = report_on_stderr == Some(ReportFormat::Json);
-    let prepared = prepare(&original, options).map_err(|e| Failure::Usage(e.to_string()))?;
+    let prepared = prepare(original, options).map_err(|e| Failure::Usage(e.to_string()))?;
     if !prepared.entry_found && options.params.is_empty() && !json_on_stderr {
         let _ = writeln!(
             stderr,
@@ -182,10 +184,21 @@ pub fn transform(
             options.region
         );
     }
-    let secrets = Secrets::collect(&prepared.request, environment, &[&original]);
+    let secrets = Secrets::collect(&prepared.request, environment, &[original]);
     let (response, mut report) = handle_with_report(prepared.request, environment);
     if let Some(unlisted) = unlisted_region(&options.region) {
         report.warn(None, unlisted.to_string());
+    }
+    // What is written is made before the report, which notes how.
+    let outputs = match refusal(&response, &report, command.strict, json_on_stderr) {
+        Some(failure) => Err(failure),
+        None => {
+            let output = finish(original, response.fragment, &options.transform_name);
+            Ok(Outputs::new(command, &input, &output, &secrets))
+        }
+    };
+    for note in outputs.iter().flat_map(|outputs| &outputs.notes) {
+        report.note(note.clone());
     }
     if !json_on_stderr {
         // A text report on standard error says which defaults were used.
@@ -202,49 +215,90 @@ pub fn transform(
             None => write_stream(stderr, &text),
         }
     }
-    if !response.is_success() {
-        return Err(Failure::Failed(String::new()));
-    }
-    let warnings = report.warnings().count();
-    if command.strict && warnings > 0 && json_on_stderr {
-        return Err(Failure::Failed(String::new()));
-    }
-    if command.strict && warnings > 0 {
-        let what = match warnings {
-            1 => "1 warning".to_string(),
-            n => format!("{n} warnings"),
-        };
-        return Err(Failure::Failed(format!(
-            "{what} and --strict is set: the template was not written"
-        )));
-    }
-    let output = finish(&original, response.fragment, &options.transform_name);
-    let format = command.format.unwrap_or(input_format);
+    let outputs = outputs?;
     match (&command.output, command.diff) {
-        (Some(path), _) => write_file(path, &template::to_string(&output, format), "")?,
-        (None, false) => write_stream(stdout, &template::to_string(&output, format)),
+        (Some(path), _) => write_file(path, &outputs.template, "")?,
+        (None, false) => write_stream(stdout, &outputs.template),
         (None, true) => {}
     }
-    if !command.diff {
-        return Ok(());
+    if let Some(diff) = &outputs.diff {
+        write_stream(stdout, diff);
     }
-    // Both sides as this tool writes them, in the input's format, so that
-    // only real changes show; secrets masked on both.
-    let old = labelled::write(&original, input_format, &secrets);
-    let new = labelled::write(&output, input_format, &secrets);
-    let old_name = command.input.name();
-    let new_name = match &command.output {
-        Some(path) => path.display().to_string(),
-        None => format!("{old_name} (instrumented)"),
-    };
-    let text = diff::unified(&old, &new, &old_name, &new_name);
-    let text = match command.color {
-        ColorChoice::Always | ColorChoice::AlwaysAnsi => text,
-        // No terminal is known here: `Auto` is decided by the caller.
-        ColorChoice::Auto | ColorChoice::Never => strip_str(&text).to_string(),
-    };
-    write_stream(stdout, &text);
     Ok(())
+}
+
+/// Why nothing is written, if so: the transform failed (its errors said
+/// why), or `strict` and a warning (the message says so, unless a JSON
+/// report on standard error must be all that is there).
+fn refusal(
+    response: &crate::MacroResponse,
+    report: &Report,
+    strict: bool,
+    json_on_stderr: bool,
+) -> Option<Failure> {
+    let warnings = report.warnings().count();
+    if !response.is_success() || (strict && warnings > 0 && json_on_stderr) {
+        return Some(Failure::Failed(String::new()));
+    }
+    if !strict || warnings == 0 {
+        return None;
+    }
+    let what = match warnings {
+        1 => "1 warning".to_string(),
+        n => format!("{n} warnings"),
+    };
+    Some(Failure::Failed(format!(
+        "{what} and --strict is set: the template was not written"
+    )))
+}
+
+/// The note of a diff that masking changed.
+const MASKED_DIFF: &str = "the diff shows `****` in place of the API key: it is for reading only, as `patch` and `git apply` will not apply it (the template written holds the key); apiKeySecretArn (AWS Secrets Manager) keeps the key out of templates and diffs";
+
+/// What a successful `transform` writes: the template, the diff as shown,
+/// and notes on how they were made.
+struct Outputs {
+    /// The template's text.
+    template: String,
+    /// The diff, masked and styled, when asked for.
+    diff: Option<String>,
+    /// Why the template is the full rendering, why the diff does not apply.
+    notes: Vec<String>,
+}
+
+impl Outputs {
+    fn new(
+        command: &TransformCommand,
+        input: &TemplateFile,
+        output: &Value,
+        secrets: &Secrets,
+    ) -> Outputs {
+        let written = Written::new(input, output, command.format.unwrap_or(input.format));
+        let name = command.input.name();
+        let mut notes = Vec::new();
+        if let Some(fallback) = written.fallback() {
+            notes.push(format!(
+                "{name}: {fallback}; the output is the whole template as this tool writes it, without the file's comments and layout"
+            ));
+        }
+        let diff = command.diff.then(|| {
+            let plain = written.diff(&name);
+            let shown = secrets.mask(&plain);
+            if shown != plain {
+                notes.push(MASKED_DIFF.to_string());
+            }
+            match command.color {
+                ColorChoice::Always | ColorChoice::AlwaysAnsi => diff::style(&shown),
+                // No terminal is known here: `Auto` is decided by the caller.
+                ColorChoice::Auto | ColorChoice::Never => shown.into_owned(),
+            }
+        });
+        Outputs {
+            template: written.text().to_string(),
+            diff,
+            notes,
+        }
+    }
 }
 
 /// Prints each warning and error on its own line, naming its resource, and
@@ -312,8 +366,7 @@ pub fn convert(
     output: Option<&Path>,
     stdout: &mut dyn Write,
 ) -> Result<(), Failure> {
-    let (value, _) = input.read_template()?;
-    let text = template::to_string(&value, format);
+    let text = template::to_string(&input.read_template()?.value, format);
     match output {
         Some(path) => write_file(path, &text, ""),
         None => {
@@ -339,6 +392,8 @@ fn write_stream(stream: &mut dyn Write, text: &str) {
 
 #[cfg(test)]
 mod tests {
+    use anstream::adapter::strip_str;
+
     use super::*;
 
     /// A `transform` of `template` (given as standard input is not

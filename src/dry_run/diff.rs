@@ -1,7 +1,8 @@
 //! The dry run's `--diff`: a unified diff between two [`Labelled`] texts,
 //! whose hunk headers name what the changed lines were written for
-//! (`@@ -10,6 +10,12 @@ Resources.OrdersFunction`), styled with ANSI
-//! colours that the stream it is written to keeps or strips (`anstream`).
+//! (`@@ -10,6 +10,12 @@ Resources.OrdersFunction`), and [`style`], which
+//! colours any unified diff with ANSI styles for a terminal (`anstream`
+//! strips them where they are not wanted).
 //!
 //! The line diff itself is the `similar` crate's.
 
@@ -23,7 +24,7 @@ const DELETED: Style = AnsiColor::Red.on_default();
 const INSERTED: Style = AnsiColor::Green.on_default();
 
 /// The unified diff from `old` to `new` (named `old_name` and `new_name`
-/// in its header), styled; an empty string when they are equal.
+/// in its header), plain text; an empty string when they are equal.
 pub fn unified(old: &Labelled, new: &Labelled, old_name: &str, new_name: &str) -> String {
     let diff = TextDiff::configure()
         .algorithm(Algorithm::Histogram)
@@ -35,8 +36,7 @@ pub fn unified(old: &Labelled, new: &Labelled, old_name: &str, new_name: &str) -
         .iter_hunks()
     {
         if out.is_empty() {
-            out.push_str(&format!("{FILE_HEADER}--- {old_name}{FILE_HEADER:#}\n"));
-            out.push_str(&format!("{FILE_HEADER}+++ {new_name}{FILE_HEADER:#}\n"));
+            out.push_str(&format!("--- {old_name}\n+++ {new_name}\n"));
         }
         let mut labels: Vec<&str> = Vec::new();
         for change in hunk.iter_changes() {
@@ -51,25 +51,51 @@ pub fn unified(old: &Labelled, new: &Labelled, old_name: &str, new_name: &str) -
                 labels.push(label);
             }
         }
-        out.push_str(&format!("{HUNK_HEADER}{}{HUNK_HEADER:#}", hunk.header()));
+        let text = hunk.to_string();
+        let (header, body) = text.split_once('\n').unwrap_or((&text, ""));
+        out.push_str(header);
         if !labels.is_empty() {
             out.push(' ');
             out.push_str(&labels.join(", "));
         }
         out.push('\n');
-        for change in hunk.iter_changes() {
-            let value = change.value();
-            let value = value.strip_suffix('\n').unwrap_or(value);
-            match change.tag() {
-                ChangeTag::Equal => out.push_str(&format!(" {value}")),
-                ChangeTag::Delete => out.push_str(&format!("{DELETED}-{value}{DELETED:#}")),
-                ChangeTag::Insert => out.push_str(&format!("{INSERTED}+{value}{INSERTED:#}")),
-            }
-            out.push('\n');
-            if change.missing_newline() {
-                out.push_str("\\ No newline at end of file\n");
-            }
-        }
+        out.push_str(body);
+    }
+    out
+}
+
+/// A plain unified diff with its file headers bold, the `@@` ranges of its
+/// hunk headers cyan (the names after them as they are), deleted lines red
+/// and inserted ones green.
+pub fn style(plain: &str) -> String {
+    let mut out = String::with_capacity(plain.len() + plain.len() / 4);
+    // File headers are the lines before the first hunk: past it, a line
+    // starting `---` is a deleted line starting `--`.
+    let mut in_hunks = false;
+    for line in plain.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        in_hunks |= body.starts_with("@@");
+        let styled = if !in_hunks {
+            format!("{FILE_HEADER}{body}{FILE_HEADER:#}")
+        } else if let Some(ranges_end) = body
+            .strip_prefix("@@")
+            .and_then(|rest| rest.find("@@"))
+            .map(|at| at + 4)
+        {
+            let (ranges, names) = body.split_at(ranges_end);
+            format!("{HUNK_HEADER}{ranges}{HUNK_HEADER:#}{names}")
+        } else if body.starts_with('-') {
+            format!("{DELETED}{body}{DELETED:#}")
+        } else if body.starts_with('+') {
+            format!("{INSERTED}{body}{INSERTED:#}")
+        } else {
+            body.to_string()
+        };
+        out.push_str(&styled);
+        out.push_str(end);
     }
     out
 }
@@ -81,16 +107,7 @@ mod tests {
     use super::*;
     use crate::dry_run::labelled::tests::sample;
     use crate::dry_run::labelled::write;
-    use crate::secrets::Secrets;
     use crate::template::Format;
-
-    fn labelled(template: &Value, format: Format) -> Labelled {
-        write(template, format, &Secrets::default())
-    }
-
-    fn plain(styled: &str) -> String {
-        anstream::adapter::strip_str(styled).to_string()
-    }
 
     #[test]
     fn hunks_name_the_resource_they_change() {
@@ -99,12 +116,12 @@ mod tests {
         new["Resources"]["Second"]["Properties"]["Handler"] = json!("wrapper.handler");
         new["Resources"]["Second"]["Properties"]["Layers"] = json!(["arn:layer"]);
         new["Transform"] = json!(["AWS::Serverless-2016-10-31"]);
-        let diff = plain(&unified(
-            &labelled(&old, Format::Yaml),
-            &labelled(&new, Format::Yaml),
+        let diff = unified(
+            &write(&old, Format::Yaml),
+            &write(&new, Format::Yaml),
             "a.yaml",
             "b.yaml",
-        ));
+        );
         let headers: Vec<&str> = diff.lines().filter(|l| l.starts_with("@@")).collect();
         assert_eq!(
             headers,
@@ -120,24 +137,60 @@ mod tests {
             diff.contains("\n+      Handler: wrapper.handler\n"),
             "{diff}"
         );
+        assert!(!diff.contains('\x1b'), "{diff:?}");
     }
 
     #[test]
-    fn equal_texts_give_no_diff_and_changes_are_coloured() {
-        let text = labelled(&sample(), Format::Json);
+    fn a_missing_last_newline_is_said() {
+        let text = |t: &str| {
+            let mut labelled = Labelled::default();
+            labelled.push(t, None);
+            labelled
+        };
+        let diff = unified(&text("a: 1\nb: 2"), &text("a: 1\nb: 3"), "t", "t");
+        assert!(
+            diff.ends_with(
+                "-b: 2\n\\ No newline at end of file\n+b: 3\n\\ No newline at end of file\n"
+            ),
+            "{diff}"
+        );
+    }
+
+    #[test]
+    fn equal_texts_give_no_diff_and_styles_follow_the_line_kinds() {
+        let text = write(&sample(), Format::Json);
         assert_eq!(unified(&text, &text, "a", "b"), "");
-        let diff = unified(
-            &labelled(&json!({"a": 1}), Format::Json),
-            &labelled(&json!({"a": 2}), Format::Json),
+        let json = |value: Value| write(&value, Format::Json);
+        let diff = style(&unified(
+            &json(json!({"a": 1, "b": "-- c"})),
+            &json(json!({"a": 2, "b": "-- c"})),
             "a",
             "b",
-        );
-        assert!(diff.starts_with("\x1b[1m--- a\x1b[0m\n"), "{diff:?}");
-        assert!(diff.contains("\x1b[31m-  \"a\": 1\x1b[0m\n"), "{diff:?}");
-        assert!(diff.contains("\x1b[32m+  \"a\": 2\x1b[0m\n"), "{diff:?}");
+        ));
         assert!(
-            diff.contains("\x1b[36m@@ -1,3 +1,3 @@\x1b[0m a\n"),
+            diff.starts_with("\x1b[1m--- a\x1b[0m\n\x1b[1m+++ b\x1b[0m\n"),
             "{diff:?}"
+        );
+        assert!(diff.contains("\x1b[31m-  \"a\": 1,\x1b[0m\n"), "{diff:?}");
+        assert!(diff.contains("\x1b[32m+  \"a\": 2,\x1b[0m\n"), "{diff:?}");
+        assert!(
+            diff.contains("\x1b[36m@@ -1,4 +1,4 @@\x1b[0m a\n"),
+            "{diff:?}"
+        );
+        assert_eq!(
+            anstream::adapter::strip_str(&diff).to_string(),
+            unified(
+                &json(json!({"a": 1, "b": "-- c"})),
+                &json(json!({"a": 2, "b": "-- c"})),
+                "a",
+                "b",
+            )
+        );
+        // A deleted line that starts `--` is not a file header.
+        let yaml = style("--- t\n+++ t\n@@ -1 +1 @@\n--- x\n++- y\n");
+        assert!(
+            yaml.ends_with("\x1b[31m--- x\x1b[0m\n\x1b[32m++- y\x1b[0m\n"),
+            "{yaml:?}"
         );
     }
 }

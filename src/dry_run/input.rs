@@ -76,7 +76,7 @@ impl Input {
     }
 
     /// Reads and parses it as a template (JSON or YAML, detected).
-    pub fn read_template(&self) -> Result<(Value, Format), Failure> {
+    pub fn read_template(&self) -> Result<TemplateFile, Failure> {
         let name = self.name();
         let text = self.read(template::MAX_TEMPLATE_BYTES)?.map_err(|size| {
             Failure::Usage(format!(
@@ -84,8 +84,25 @@ impl Input {
                 template::TemplateError::TooLarge(usize::try_from(size).unwrap_or(usize::MAX))
             ))
         })?;
-        template::parse(&text).map_err(|e| Failure::Usage(format!("{name}: {e}")))
+        let (value, format) =
+            template::parse(&text).map_err(|e| Failure::Usage(format!("{name}: {e}")))?;
+        Ok(TemplateFile {
+            text,
+            value,
+            format,
+        })
     }
+}
+
+/// A template as read: its text, which a dry run edits, and its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateFile {
+    /// The text, as it was read.
+    pub text: String,
+    /// The template the text holds.
+    pub value: Value,
+    /// The format the text is in.
+    pub format: Format,
 }
 
 /// Up to `limit` bytes of `reader`, or `Err(its whole size)` when longer.

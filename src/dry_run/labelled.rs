@@ -2,15 +2,13 @@
 //! that makes it from a template: each section entry (`Resources.Orders`,
 //! `Outputs.Url`) is written on its own, so the writer knows which lines
 //! hold it, and a diff names what each hunk changes without reading the
-//! text back. Any other writer of labelled text (say, one editing the
-//! user's own file) can feed the diff the same way, with
-//! [`Labelled::push`].
+//! text back. The user's own file, when a diff compares it with such a
+//! rendering, goes in unlabelled with [`Labelled::push`].
 
 use std::ops::Range;
 
 use serde_json::{Map, Value};
 
-use crate::secrets::Secrets;
 use crate::template::{self, Format};
 
 /// Text, and for ranges of its lines, what they were written for.
@@ -56,15 +54,12 @@ impl Labelled {
 /// Writes a template as [`template::to_string`] does, each line labelled
 /// with the section entry it belongs to (`Resources.Orders`), or only the
 /// section for one that is not a mapping (`Transform`, `Description`).
-/// Each piece written has `secrets` masked (a piece is at most one entry,
-/// and no secret spans two).
-pub fn write(template: &Value, format: Format, secrets: &Secrets) -> Labelled {
-    let mask = |text: &str| secrets.mask(text).into_owned();
+pub fn write(template: &Value, format: Format) -> Labelled {
     let mut out = Labelled::default();
     let sections = match template {
         Value::Object(sections) if !sections.is_empty() => sections,
         other => {
-            out.push(&mask(&template::to_string(other, format)), None);
+            out.push(&template::to_string(other, format), None);
             return out;
         }
     };
@@ -76,11 +71,10 @@ pub fn write(template: &Value, format: Format, secrets: &Secrets) -> Labelled {
             out.push(",\n", None);
         }
         let entries = value.as_object().filter(|entries| !entries.is_empty());
-        let written =
-            entries.and_then(|entries| write_entries(&mut out, section, entries, format, &mask));
+        let written = entries.and_then(|entries| write_entries(&mut out, section, entries, format));
         if written.is_none() {
             let whole = one_entry(section, value.clone());
-            out.push(&mask(&inner(&whole, format, 1)), Some(section));
+            out.push(&inner(&whole, format, 1), Some(section));
         }
     }
     if format == Format::Json {
@@ -97,7 +91,6 @@ fn write_entries(
     section: &str,
     entries: &Map<String, Value>,
     format: Format,
-    mask: &dyn Fn(&str) -> String,
 ) -> Option<()> {
     // Each entry alone in its section, at the place it has in the template.
     let pieces: Vec<(&String, String)> = entries
@@ -115,17 +108,17 @@ fn write_entries(
     if !opens || pieces.iter().any(|(_, piece)| !piece.starts_with(header)) {
         return None;
     }
-    out.push(&mask(header), Some(section));
+    out.push(header, Some(section));
     out.push("\n", None);
     for (i, (entry, piece)) in pieces.iter().enumerate() {
         let body = &piece[header.len() + 1..];
         let label = format!("{section}.{entry}");
         match format {
-            Format::Yaml => out.push(&mask(body), Some(&label)),
+            Format::Yaml => out.push(body, Some(&label)),
             Format::Json => {
                 // The section's closing brace follows the last entry alone.
                 let (body, close) = body.rsplit_once('\n')?;
-                out.push(&mask(body), Some(&label));
+                out.push(body, Some(&label));
                 let end = if i + 1 == pieces.len() { "\n" } else { ",\n" };
                 out.push(end, None);
                 if i + 1 == pieces.len() {
@@ -182,7 +175,7 @@ pub(super) mod tests {
     fn writes_what_the_template_writer_writes() {
         for format in [Format::Yaml, Format::Json] {
             for template in [sample(), json!({}), json!([1]), json!({"A": 1})] {
-                let labelled = write(&template, format, &Secrets::default());
+                let labelled = write(&template, format);
                 assert_eq!(
                     labelled.text(),
                     template::to_string(&template, format),
@@ -195,7 +188,7 @@ pub(super) mod tests {
     #[test]
     fn lines_are_labelled_with_their_section_entry() {
         for format in [Format::Yaml, Format::Json] {
-            let labelled = write(&sample(), format, &Secrets::default());
+            let labelled = write(&sample(), format);
             let label_of = |needle: &str| {
                 let line = labelled
                     .text()
@@ -235,7 +228,7 @@ pub(super) mod tests {
                 );
             }
         }
-        let json = write(&sample(), Format::Json, &Secrets::default());
+        let json = write(&sample(), Format::Json);
         assert_eq!(json.label(0), None, "the opening brace");
     }
 

@@ -293,6 +293,11 @@ pub fn run_with_env(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output
     run_command(Command::new(binary()).args(args), env, stdin)
 }
 
+/// [`run`] in the directory `dir`, for arguments naming files relative to it.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    run_command_in(dir, Command::new(binary()).args(args), &[], b"")
+}
+
 /// Runs the binary with its address space limited to `kib` KiB (`ulimit -v`),
 /// so that a runaway allocation fails instead of exhausting the machine.
 pub fn run_limited(kib: usize, args: &[&str], stdin: &[u8]) -> Output {
@@ -308,10 +313,15 @@ pub fn run_limited(kib: usize, args: &[&str], stdin: &[u8]) -> Output {
 /// Runs `command` in the repository root with only the environment `env`,
 /// feeding `stdin`.
 fn run_command(command: &mut Command, env: &[(&str, &str)], stdin: &[u8]) -> Output {
+    run_command_in(repo_root(), command, env, stdin)
+}
+
+/// [`run_command`] in `dir`.
+fn run_command_in(dir: &Path, command: &mut Command, env: &[(&str, &str)], stdin: &[u8]) -> Output {
     let mut child = command
         .env_clear()
         .envs(env.iter().copied())
-        .current_dir(repo_root())
+        .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -326,6 +336,44 @@ fn run_command(command: &mut Command, env: &[(&str, &str)], stdin: &[u8]) -> Out
     let output = child.wait_with_output().expect("waiting for the binary");
     writer.join().unwrap();
     output
+}
+
+/// Runs `program` (`patch`, `git`) with `args` in `dir`, the unified diff
+/// `diff` on its standard input. Git looks for no repository above `dir`
+/// (the scratch directories are inside this one), so that `git apply`
+/// patches files as `patch` does.
+pub fn apply_diff(dir: &Path, program: &str, args: &[&str], diff: &str) -> Output {
+    let ceiling = dir.parent().unwrap_or(dir);
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CEILING_DIRECTORIES", ceiling)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("`{program}` does not run: {e}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(diff.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Applies `diff` in `dir` with the real `patch -p0`; panics with what it
+/// said when it refuses.
+pub fn patch_p0(dir: &Path, diff: &str) {
+    let args = ["-p0", "--quiet", "--no-backup-if-mismatch", "--force"];
+    let output = apply_diff(dir, "patch", &args, diff);
+    assert!(
+        output.status.success(),
+        "patch failed in {}: {}{}\n{diff}",
+        dir.display(),
+        stdout(&output),
+        stderr(&output)
+    );
 }
 
 /// Text of a process's standard error.
