@@ -30,3 +30,29 @@ fn quick_start_commands_are_real() {
         ".ci/run must run the README's test command"
     );
 }
+
+/// The diff the README shows ("Dry runs") is the one the example gives:
+/// each run of lines between its `…` is in the real diff, in order.
+#[test]
+fn the_dry_run_diff_shown_is_the_examples() {
+    let text = readme();
+    let start = text.find("```diff\n").expect("a diff block in README.md") + "```diff\n".len();
+    let shown = &text[start..start + text[start..].find("```").unwrap()];
+    let output = common::run(
+        &["transform", "examples/sam-app/template.yaml", "--diff"],
+        b"",
+    );
+    assert!(output.status.success(), "{output:?}");
+    let diff = common::stdout(&output);
+    let mut rest = diff.as_str();
+    for part in shown.split("…\n").filter(|part| !part.is_empty()) {
+        let at = rest
+            .find(part)
+            .unwrap_or_else(|| panic!("README.md shows lines the diff does not have, in this order:\n{part}\nThe diff:\n{diff}"));
+        rest = &rest[at + part.len()..];
+    }
+    assert!(
+        shown.starts_with("--- examples/sam-app/template.yaml\n"),
+        "{shown}"
+    );
+}
