@@ -375,36 +375,206 @@ pub fn state_machine_template(machines: usize) -> Value {
     template
 }
 
-/// The macro event around a template.
-pub fn event(fragment: Value) -> Value {
+/// The macro parameters of the SAM shape: library layers and the
+/// Forwarder (log subscriptions) instead of the Extension, with X-Ray.
+pub fn forwarder_params() -> Value {
+    json!({
+        "stackName": "bench-sam",
+        "site": "datadoghq.eu",
+        "service": "payments",
+        "env": "staging",
+        "addLayers": true,
+        "enableXrayTracing": true,
+        "forwarderArn": "arn:aws:lambda:eu-west-1:123456789012:function:datadog-forwarder"
+    })
+}
+
+/// A long inline policy: `statements` statements of several actions on
+/// several resources, as a generated role often carries.
+fn long_policy(i: usize, name: &str, statements: usize) -> Value {
+    let statements: Vec<Value> = (0..statements)
+        .map(|s| {
+            json!({
+                "Sid": format!("{name}{i}s{s}"),
+                "Effect": if s % 5 == 4 { "Deny" } else { "Allow" },
+                "Action": [
+                    format!("s3:GetObject{}", if s % 2 == 0 { "" } else { "Version" }),
+                    "s3:PutObject", "s3:ListBucket", "kms:Decrypt", "kms:GenerateDataKey",
+                    format!("ssm:GetParameter{}", if s % 3 == 0 { "s" } else { "" })
+                ],
+                "Resource": [
+                    {"Fn::Sub": format!("arn:${{AWS::Partition}}:s3:::payments-{i}-{s}")},
+                    {"Fn::Sub": format!("arn:${{AWS::Partition}}:s3:::payments-{i}-{s}/*")},
+                    {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718"},
+                    {"Fn::Join": ["", ["arn:aws:ssm:", {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"}, format!(":parameter/payments/{i}/*")]]}
+                ],
+                "Condition": {"StringEquals": {"aws:RequestedRegion": ["eu-west-1", "eu-central-1"]}}
+            })
+        })
+        .collect();
+    json!({"PolicyName": format!("{name}-{i}"), "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}})
+}
+
+/// A SAM template with `functions` `AWS::Serverless::Function`s that take
+/// their runtime, memory, tracing and part of their environment from
+/// `Globals`, each with its own role carrying long inline policies and an
+/// API event.
+pub fn sam_globals_template(functions: usize) -> Value {
+    let mut resources = Map::new();
+    for i in 0..functions {
+        let mut props = json!({
+            "Handler": format!("payments/step_{i}.handler"),
+            "CodeUri": format!("s3://bench-sam-artifacts/payments/{i}/3858f62230ac3c915f300c664312c63f.zip"),
+            "Role": {"Fn::GetAtt": [format!("Function{i}Role"), "Arn"]},
+            "Events": {
+                "Api": {"Type": "Api", "Properties": {"Path": format!("/payments/{i}"), "Method": "post", "RestApiId": {"Ref": "PaymentsApi"}}}
+            },
+            "Environment": {"Variables": {"STEP": format!("{i}"), "BUCKET": format!("payments-{i}")}}
+        });
+        // One in three overrides the runtime of `Globals`.
+        if i % 3 == 1 {
+            props["Runtime"] = json!(RUNTIMES[i % RUNTIMES.len()]);
+        }
+        resources.insert(
+            format!("Function{i}"),
+            json!({"Type": "AWS::Serverless::Function", "Properties": props}),
+        );
+        resources.insert(
+            format!("Function{i}Role"),
+            json!({"Type": "AWS::IAM::Role", "Properties": {
+                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"
+                }]},
+                "ManagedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+                "Policies": [long_policy(i, "data", 2), long_policy(i, "keys", 1)]
+            }}),
+        );
+    }
+    resources.insert(
+        "PaymentsApi".into(),
+        json!({"Type": "AWS::Serverless::Api", "Properties": {"StageName": "v1", "TracingEnabled": true}}),
+    );
+    json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": format!("Generated SAM benchmark template with {functions} functions"),
+        "Globals": {"Function": {
+            "Runtime": "python3.12",
+            "MemorySize": 512,
+            "Timeout": 20,
+            "Architectures": ["arm64"],
+            "Environment": {"Variables": {"POWERTOOLS_SERVICE_NAME": "payments", "LOG_LEVEL": "INFO"}},
+            "Tags": {"team": "payments"}
+        }},
+        "Resources": resources
+    })
+}
+
+/// A template as the Serverless Framework writes it: small
+/// `AWS::Lambda::Function`s (inline environment, no tags), one log group
+/// each, one role shared by all, and an API method per function.
+pub fn framework_template(functions: usize) -> Value {
+    let mut resources = Map::new();
+    resources.insert(
+        "IamRoleLambdaExecution".into(),
+        json!({"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": ["sts:AssumeRole"]
+            }]},
+            "Policies": [{"PolicyName": {"Fn::Join": ["-", ["shop", "dev", "lambda"]]}, "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:CreateLogGroup", "logs:TagResource"],
+                 "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/shop-dev*:*"}]}
+            ]}}],
+            "Path": "/",
+            "RoleName": {"Fn::Join": ["-", ["shop", "dev", {"Ref": "AWS::Region"}, "lambdaRole"]]}
+        }}),
+    );
+    for i in 0..functions {
+        let runtime = RUNTIMES[(i * 5) % RUNTIMES.len()];
+        resources.insert(
+            format!("F{i}LogGroup"),
+            json!({"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": format!("/aws/lambda/shop-dev-f{i}")}}),
+        );
+        resources.insert(
+            format!("F{i}LambdaFunction"),
+            json!({"Type": "AWS::Lambda::Function", "Properties": {
+                "Code": {"S3Bucket": {"Ref": "ServerlessDeploymentBucket"}, "S3Key": format!("serverless/shop/dev/1700000000000/f{i}.zip")},
+                "Handler": handler_for(runtime, i),
+                "Runtime": runtime,
+                "FunctionName": format!("shop-dev-f{i}"),
+                "MemorySize": 1024,
+                "Timeout": 6,
+                "Role": {"Fn::GetAtt": ["IamRoleLambdaExecution", "Arn"]}
+            }, "DependsOn": [format!("F{i}LogGroup")]}),
+        );
+        resources.insert(
+            format!("ApiGatewayMethodF{i}Post"),
+            json!({"Type": "AWS::ApiGateway::Method", "Properties": {
+                "HttpMethod": "POST", "RequestParameters": {}, "ResourceId": {"Ref": format!("ApiGatewayResourceF{i}")},
+                "RestApiId": {"Ref": "ApiGatewayRestApi"}, "ApiKeyRequired": false, "AuthorizationType": "NONE",
+                "Integration": {"IntegrationHttpMethod": "POST", "Type": "AWS_PROXY", "Uri": {"Fn::Join": ["", [
+                    "arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"}, ":lambda:path/2015-03-31/functions/",
+                    {"Fn::GetAtt": [format!("F{i}LambdaFunction"), "Arn"]}, "/invocations"]]}},
+                "MethodResponses": []
+            }, "DependsOn": [format!("F{i}LambdaPermissionApiGateway")]}),
+        );
+    }
+    json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "The AWS CloudFormation template for this Serverless application",
+        "Resources": resources,
+        "Outputs": {"ServerlessDeploymentBucketName": {"Value": {"Ref": "ServerlessDeploymentBucket"}}}
+    })
+}
+
+/// The macro parameters of the Serverless Framework shape: the Extension
+/// with an API key given as text.
+pub fn extension_params() -> Value {
+    json!({
+        "site": "datadoghq.com",
+        "service": "shop",
+        "env": "dev",
+        "addExtension": true,
+        "apiKey": "0123456789abcdef0123456789abcdef"
+    })
+}
+
+/// The macro event around a template, with the macro parameters `params`.
+pub fn event(fragment: Value, params: Value) -> Value {
     json!({
         "region": "us-east-1",
         "accountId": "123456789012",
         "fragment": fragment,
         "transformId": "123456789012::DatadogServerless",
-        "params": params(),
+        "params": params,
         "requestId": "5c8a6b1e-5c3f-4a7e-9d2b-0e8f4b3a2c1d",
         "templateParameterValues": {"Stage": "prod"}
     })
 }
 
-/// The named events: `functions-1`, `functions-50`, `functions-500`,
-/// `state-machines-20`.
+/// The named events: `functions-1`, `functions-50`, `functions-500` and
+/// `state-machines-20` from [`function_template`] and
+/// [`state_machine_template`]; `sam-500` ([`sam_globals_template`], the
+/// Forwarder) and `framework-500` ([`framework_template`]), the same number
+/// of functions in other shapes.
 pub const EVENTS: &[&str] = &[
     "functions-1",
     "functions-50",
     "functions-500",
     "state-machines-20",
+    "sam-500",
+    "framework-500",
 ];
 
 /// The event with one of the names in [`EVENTS`], as compact JSON bytes.
 pub fn event_bytes(name: &str) -> Option<Vec<u8>> {
-    let fragment = match name {
-        "functions-1" => function_template(1),
-        "functions-50" => function_template(50),
-        "functions-500" => function_template(500),
-        "state-machines-20" => state_machine_template(20),
+    let (fragment, params) = match name {
+        "functions-1" => (function_template(1), params()),
+        "functions-50" => (function_template(50), params()),
+        "functions-500" => (function_template(500), params()),
+        "state-machines-20" => (state_machine_template(20), params()),
+        "sam-500" => (sam_globals_template(500), forwarder_params()),
+        "framework-500" => (framework_template(500), extension_params()),
         _ => return None,
     };
-    Some(serde_json::to_vec(&event(fragment)).expect("an event serialises"))
+    Some(serde_json::to_vec(&event(fragment, params)).expect("an event serialises"))
 }
