@@ -3,29 +3,58 @@
 //! `fuzz/regressions/` through the same checks in `cargo test`.
 
 use dd_serverless_macro::template::{self, Format};
-use dd_serverless_macro::{MacroEnvironment, answer_to_vec, handle_bytes};
+use dd_serverless_macro::{
+    MAX_EVENT_BYTES, MacroEnvironment, MacroRequest, MacroResponse, answer, handle_with_report,
+};
 use serde_json::Value;
 
+/// The production entry's answer to `data`, read back.
+fn answered(data: &[u8], environment: &MacroEnvironment) -> MacroResponse {
+    let (out, answered) = answer(data, environment);
+    let response: MacroResponse = serde_json::from_slice(&out).expect("the answer is a response");
+    assert_eq!(answered.success, response.is_success());
+    response
+}
+
 /// Any bytes as a macro event, as `handle-event` and the deployed Lambda
-/// receive them: the answer is `success` or `failure` with a message that is
-/// not an internal error, the streaming answer (what they run) is the
-/// general one, and a successful output transformed again does not change. (The fuzz build aborts on panic, so `handle`'s
-/// `catch_unwind` does not hide one from the fuzzer; in `cargo test` a
-/// caught panic shows as the internal error.)
+/// receive them, answered by their entry (bytes in, bytes out; a panic would
+/// be a failure naming an internal error, refused here; the fuzz build
+/// aborts on one anyway):
+///
+/// - the answer is `success`, or `failure` with a message that is not an
+///   internal error;
+/// - one input, one answer: bytes serde_json reads as a value get the same
+///   answer as that value written back, and as the same request answered
+///   as a dry run (its report keeping every change); bytes it cannot read
+///   are refused as not valid JSON;
+/// - a successful output transformed again does not change.
 pub fn check_handle_event(data: &[u8]) {
     let environment = MacroEnvironment::default();
-    let (response, _) = handle_bytes(data, &environment);
-    let (streamed, _) = answer_to_vec(data, &environment);
-    let streamed: Value = serde_json::from_slice(&streamed).expect("the answer is JSON");
-    // Numbers serde_json cannot hold (1e400) are refused by the general
-    // path's reading, and kept as written by the streaming one.
-    let unreadable = response
-        .error_message
-        .as_deref()
-        .is_some_and(|m| m.contains("is not valid JSON"));
-    if !unreadable {
-        let general = serde_json::to_value(&response).expect("a response is JSON");
-        assert_eq!(streamed, general, "the streaming answer differs");
+    let response = answered(data, &environment);
+    match serde_json::from_slice::<Value>(data) {
+        Ok(value) if data.len() <= MAX_EVENT_BYTES => {
+            let written = serde_json::to_vec(&value).expect("a value serialises");
+            if written.len() <= MAX_EVENT_BYTES {
+                let again = answered(&written, &environment);
+                assert_eq!(
+                    again, response,
+                    "the same event written back is answered otherwise"
+                );
+            }
+            if let Ok(request) = MacroRequest::from_value(value) {
+                let (dry_run, _) = handle_with_report(request, &environment);
+                assert_eq!(dry_run, response, "the dry run answers otherwise");
+            }
+        }
+        Ok(_) => {}
+        Err(_) => {
+            let message = response.error_message.as_deref().unwrap_or_default();
+            assert!(
+                data.len() > MAX_EVENT_BYTES
+                    || message.starts_with("the macro event is not valid JSON"),
+                "not JSON, yet answered: {message}"
+            );
+        }
     }
     if !response.is_success() {
         assert_eq!(response.status, "failure");
@@ -40,7 +69,7 @@ pub fn check_handle_event(data: &[u8]) {
     let mut event: Value = serde_json::from_slice(data).expect("a successful event is JSON");
     event["fragment"] = response.fragment.clone();
     let bytes = serde_json::to_vec(&event).expect("an event serialises");
-    let (again, _) = handle_bytes(&bytes, &environment);
+    let again = answered(&bytes, &environment);
     assert!(
         again.is_success(),
         "second run failed: {:?}",

@@ -264,13 +264,6 @@ impl ResourceReport {
     }
 }
 
-/// Whether two logical ids are equal, comparing their last bytes first:
-/// generated ids (`Function12`, `Function13`) share long prefixes, and a
-/// miss over a long report then costs no string comparison.
-fn same_id(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
-}
-
 /// Everything a transform did and noticed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
@@ -285,6 +278,48 @@ pub struct Report {
     pub notes: Vec<String>,
     /// How much of the changes it keeps.
     pub detail: Detail,
+    /// Where each resource is in `resources`.
+    positions: Positions,
+}
+
+/// Where each resource's report is in [`Report::resources`], so that
+/// recording a change costs the same however many resources the report
+/// holds (the Forwarder pass records changes to resources far back, and
+/// to new ones, for each of hundreds of functions). Reports are only
+/// appended to, or emptied, from outside: what was appended since is
+/// indexed when next looked up, and the whole rebuilt when they shrank.
+/// Two reports are equal whatever their positions hold.
+#[derive(Debug, Clone, Default)]
+struct Positions {
+    of: foldhash::HashMap<String, usize>,
+    indexed: usize,
+}
+
+impl PartialEq for Positions {
+    fn eq(&self, _: &Positions) -> bool {
+        true
+    }
+}
+
+impl Positions {
+    /// The position of `logical_id` in `resources` (the last one, when two
+    /// have it).
+    fn find(&mut self, resources: &[ResourceReport], logical_id: &str) -> Option<usize> {
+        if self.indexed > resources.len() {
+            *self = Positions::default();
+        }
+        for (at, r) in resources.iter().enumerate().skip(self.indexed) {
+            self.of.insert(r.logical_id.clone(), at);
+        }
+        self.indexed = resources.len();
+        let at = *self.of.get(logical_id)?;
+        if resources[at].logical_id == logical_id {
+            return Some(at);
+        }
+        // Changed in place from outside: look it up the slow way.
+        *self = Positions::default();
+        resources.iter().rposition(|r| r.logical_id == logical_id)
+    }
 }
 
 impl Report {
@@ -339,18 +374,14 @@ impl Report {
                 .resources
                 .iter()
                 .rev()
-                .find(|r| same_id(&r.logical_id, logical_id))
+                .find(|r| r.logical_id == logical_id)
                 .is_none_or(|r| r.keeps(false, self.detail))
     }
 
-    /// The report of a resource already touched. Searched from the end:
-    /// passes record a resource's changes together, so the resource is
-    /// almost always the last one (this keeps a 500-function report linear).
+    /// The report of a resource already touched.
     fn resource_mut(&mut self, logical_id: &str) -> Option<&mut ResourceReport> {
-        self.resources
-            .iter_mut()
-            .rev()
-            .find(|r| same_id(&r.logical_id, logical_id))
+        let at = self.positions.find(&self.resources, logical_id)?;
+        self.resources.get_mut(at)
     }
 
     /// Records that a bundled default was used.

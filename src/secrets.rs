@@ -36,6 +36,15 @@ pub fn is_secret_variable(name: &str) -> bool {
     secret_params().any(|spec| spec.sets == Some(name) || spec.macro_env == Some(name))
 }
 
+/// Every name a secret goes by: its parameters' and their variables'.
+pub fn secret_names() -> impl Iterator<Item = &'static str> {
+    secret_params().flat_map(|spec| {
+        std::iter::once(spec.name)
+            .chain(spec.sets)
+            .chain(spec.macro_env)
+    })
+}
+
 /// The secret values of one dry run, longest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Secrets {

@@ -13,6 +13,7 @@ mod stepfn_support;
 use dd_serverless_macro::config::{Config, ConfigInputs};
 use dd_serverless_macro::lambda::forwarder::subscribe;
 use dd_serverless_macro::report::Report;
+use dd_serverless_macro::template::model::Template;
 use dd_serverless_macro::template::resources::ids_of_types;
 use dd_serverless_macro::{MacroEnvironment, MacroRequest};
 use serde_json::{Map, Value};
@@ -27,7 +28,7 @@ fn subscribe_all(request: &MacroRequest, fragment: &Value) -> (Value, Report) {
     let config = Config::build(
         ConfigInputs {
             params: &request.params,
-            fragment: &request.fragment,
+            template: &Template::from_value(request.fragment.clone()),
             environment: &MacroEnvironment::default(),
         },
         &mut report,
@@ -37,9 +38,9 @@ fn subscribe_all(request: &MacroRequest, fragment: &Value) -> (Value, Report) {
         .into_iter()
         .filter(|id| !config.exclude.contains(id))
         .collect();
-    let mut out = fragment.clone();
+    let mut out = Template::from_value(fragment.clone());
     subscribe(&mut out, &ids, &config, &mut report);
-    (out, report)
+    (out.to_value(), report)
 }
 
 fn check(name: &str) {

@@ -22,6 +22,8 @@ mod values;
 
 use serde_json::{Map, Value};
 
+use crate::template::model::Template;
+
 pub use docs::parameters_markdown;
 pub use params::{API_KEY_PARAMS, Config, PARAMS, Param};
 pub use region::{
@@ -40,8 +42,9 @@ pub use values::{AppSecMode, ExistingLogGroups, FieldValue, ImageRuntime};
 pub struct ConfigInputs<'a> {
     /// The transform's `params`.
     pub params: &'a Map<String, Value>,
-    /// The fragment (for `Mappings.Datadog.Parameters`).
-    pub fragment: &'a Value,
+    /// The template (for `Mappings.Datadog.Parameters`, and the resources
+    /// `exclude` may name).
+    pub template: &'a Template<'a>,
     /// The macro Lambda's environment.
     pub environment: &'a MacroEnvironment,
 }
@@ -86,7 +89,7 @@ mod tests {
         let config = Config::build(
             ConfigInputs {
                 params: params.as_object().unwrap(),
-                fragment: &fragment,
+                template: &Template::from_value(fragment),
                 environment: &environment,
             },
             &mut report,

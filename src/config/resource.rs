@@ -9,15 +9,20 @@ use serde_json::Value;
 use super::params::Config;
 use super::suggest::closest;
 use crate::report::Report;
-use crate::template::resources::resources;
+use crate::template::model::Template;
 
 /// Why a resource is left alone by the settings, if it is: listed in
-/// `exclude`, or marked `Metadata: {Datadog: {Exclude: true}}`.
-pub fn exclusion_reason(id: &str, resource: &Value, config: &Config) -> Option<&'static str> {
+/// `exclude`, or marked `Metadata: {Datadog: {Exclude: true}}` (`metadata`:
+/// its `Metadata`).
+pub fn exclusion_reason(
+    id: &str,
+    metadata: Option<&Value>,
+    config: &Config,
+) -> Option<&'static str> {
     if config.exclude.iter().any(|e| e == id) {
         return Some("excluded by the `exclude` parameter");
     }
-    let exclude = resource.get("Metadata")?.get("Datadog")?.get("Exclude")?;
+    let exclude = metadata?.get("Datadog")?.get("Exclude")?;
     let excluded = exclude.as_bool() == Some(true)
         || exclude
             .as_str()
@@ -29,16 +34,12 @@ impl Config {
     /// Warns about each id of `exclude` that is not a resource of the
     /// template (a typo, a wrong case): it leaves nothing alone, and the
     /// resource meant is instrumented. The warning names the closest id.
-    pub(super) fn warn_of_unknown_exclusions(&self, fragment: &Value, report: &mut Report) {
-        let Some(resources) = resources(fragment) else {
+    pub(super) fn warn_of_unknown_exclusions(&self, template: &Template<'_>, report: &mut Report) {
+        let Some(resources) = template.resources() else {
             return;
         };
-        for id in self
-            .exclude
-            .iter()
-            .filter(|id| !resources.contains_key(*id))
-        {
-            let hint = match closest(id, resources.keys().map(String::as_str)) {
+        for id in self.exclude.iter().filter(|id| !resources.contains_key(id)) {
+            let hint = match closest(id, resources.keys()) {
                 Some(meant) => format!("; did you mean `{meant}`?"),
                 None => "; remove it or correct it.".to_string(),
             };
@@ -49,17 +50,17 @@ impl Config {
         }
     }
 
-    /// The configuration for one resource: this one, or with the resource's
-    /// `Metadata.Datadog.Parameters` merged over it. `None` when those are
-    /// invalid; the problems, naming the resource, are then in `report`.
+    /// The configuration for one resource (`metadata`: its `Metadata`):
+    /// this one, or with the resource's `Metadata.Datadog.Parameters` merged
+    /// over it. `None` when those are invalid; the problems, naming the
+    /// resource, are then in `report`.
     pub fn for_resource<'c>(
         &'c self,
         id: &str,
-        resource: &Value,
+        metadata: Option<&Value>,
         report: &mut Report,
     ) -> Option<Cow<'c, Config>> {
-        let overrides = resource
-            .get("Metadata")
+        let overrides = metadata
             .and_then(|m| m.get("Datadog"))
             .and_then(|d| d.get("Parameters"));
         match overrides {

@@ -202,8 +202,8 @@ impl Config {
     pub fn build(inputs: ConfigInputs<'_>, report: &mut Report) -> Config {
         let mut merged = Merged::lowest(inputs.environment);
         if let Some(mappings) = inputs
-            .fragment
-            .get("Mappings")
+            .template
+            .section("Mappings")
             .and_then(|m| m.get("Datadog"))
             .and_then(|d| d.get("Parameters"))
         {
@@ -217,7 +217,7 @@ impl Config {
         }
         merged.merge(inputs.params, Source::Params, None, report);
         let config = Config::from_merged(merged, None, report);
-        config.warn_of_unknown_exclusions(inputs.fragment, report);
+        config.warn_of_unknown_exclusions(inputs.template, report);
         config
     }
 

@@ -13,18 +13,18 @@ use crate::config::{Config, Kind, Param, Source};
 use crate::report::{Change, Origin, Report};
 
 use crate::secrets::is_secret_variable;
-use crate::template::lookup;
+use crate::template::model::Entries;
 
-/// The user's variables map of a properties object, if readable.
-fn variables(props: &Map<String, Value>) -> Option<&Map<String, Value>> {
-    lookup::field(lookup::get(props, "Environment")?, "Variables")?.as_object()
+/// The variables map of SAM `Globals.Function`, if readable.
+fn variables(globals: &Map<String, Value>) -> Option<&Map<String, Value>> {
+    globals.get("Environment")?.get("Variables")?.as_object()
 }
 
 /// Where the function's own variables are, found once per pass.
-enum Own<'e> {
+enum Own<'e, 'p> {
     /// No `Environment`: it is created (on these properties) with the first
     /// variable written.
-    NoEnvironment(&'e mut Map<String, Value>),
+    NoEnvironment(&'e mut Entries<'p>),
     /// An `Environment` without `Variables`: added with the first variable.
     NoVariables(&'e mut Map<String, Value>),
     /// The variables map.
@@ -33,18 +33,18 @@ enum Own<'e> {
     Unreadable,
 }
 
-impl<'e> Own<'e> {
+impl<'e, 'p> Own<'e, 'p> {
     /// Finds the variables of a properties object (no change made).
-    fn find(props: &'e mut Map<String, Value>) -> Own<'e> {
-        if !lookup::has(props, "Environment") {
+    fn find(props: &'e mut Entries<'p>) -> Own<'e, 'p> {
+        if !props.contains_key("Environment") {
             return Own::NoEnvironment(props);
         }
-        let Some(Value::Object(env)) = lookup::get_mut(props, "Environment") else {
+        let Some(Value::Object(env)) = props.get_mut("Environment") else {
             return Own::Unreadable;
         };
-        match lookup::get(env, "Variables") {
+        match env.get("Variables") {
             None => Own::NoVariables(env),
-            Some(Value::Object(_)) => match lookup::get_mut(env, "Variables") {
+            Some(Value::Object(_)) => match env.get_mut("Variables") {
                 Some(Value::Object(vars)) => Own::Variables(vars),
                 _ => Own::Unreadable,
             },
@@ -55,16 +55,16 @@ impl<'e> Own<'e> {
 
 /// Writes a function's variables: its own map and SAM Globals' looked up
 /// once, whatever the number of variables written.
-struct Writer<'e> {
+struct Writer<'e, 'p> {
     id: &'e str,
     resource_type: &'static str,
-    own: Own<'e>,
+    own: Own<'e, 'p>,
     globals: Option<&'e Map<String, Value>>,
     report: &'e mut Report,
 }
 
-impl<'e> Writer<'e> {
-    fn new(edit: &'e mut FunctionEdit) -> Writer<'e> {
+impl<'e, 'p> Writer<'e, 'p> {
+    fn new(edit: &'e mut FunctionEdit<'p>) -> Writer<'e, 'p> {
         let resource_type = edit.resource_type();
         Writer {
             id: &edit.id,
@@ -88,10 +88,14 @@ impl<'e> Writer<'e> {
             map: &'m mut Map<String, Value>,
             key: &str,
         ) -> Option<&'m mut Map<String, Value>> {
-            lookup::or_insert_with(map, key, || Value::Object(Map::new())).as_object_mut()
+            map.entry(key)
+                .or_insert_with(|| Value::Object(Map::new()))
+                .as_object_mut()
         }
         self.own = match std::mem::replace(&mut self.own, Own::Unreadable) {
-            Own::NoEnvironment(props) => mapping(props, "Environment")
+            Own::NoEnvironment(props) => props
+                .or_insert_with("Environment", || Value::Object(Map::new()))
+                .as_object_mut()
                 .and_then(|env| mapping(env, "Variables"))
                 .map_or(Own::Unreadable, Own::Variables),
             Own::NoVariables(env) => {
@@ -301,7 +305,10 @@ pub const GLOBAL_VARIABLES: &str = "SAM Globals.Function.Environment.Variables";
 /// The value the function has for variable `name`, and where: its own
 /// ([`OWN_VARIABLES`]), else the one it inherits ([`GLOBAL_VARIABLES`]).
 pub fn current<'e>(edit: &'e FunctionEdit, name: &str) -> Option<(&'e Value, &'static str)> {
-    let own = variables(&edit.props).and_then(|own| own.get(name));
+    let own = edit
+        .props
+        .get("Environment")
+        .and_then(|env| env.get("Variables")?.as_object()?.get(name));
     match own {
         Some(value) => Some((value, OWN_VARIABLES)),
         None => Some((variables(&edit.globals)?.get(name)?, GLOBAL_VARIABLES)),

@@ -16,18 +16,17 @@
 pub mod name_expr;
 pub mod subscription;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::function::FUNCTION_TYPES;
 use crate::config::Config;
 use crate::report::{Change, Report};
 use crate::template::intrinsics::ref_target;
-use crate::template::lookup;
-use crate::template::resources::{new_resource, resource_type, resources_mut, unique_logical_id};
+use crate::template::model::{Entries, PROPERTIES, Template};
+use crate::template::resources::{new_resource, sam_function_globals};
 use name_expr::NameExpr;
 use subscription::{
-    LOG_GROUP_TYPE, LogGroupTarget, SUBSCRIPTION_FILTER_TYPE, condition_of, existing_filter,
-    new_filter,
+    LOG_GROUP_TYPE, LogGroupTarget, LogIndex, SUBSCRIPTION_FILTER_TYPE, declare_filter, new_filter,
 };
 
 /// Subscribes the log group of each instrumented function (`function_ids`)
@@ -35,25 +34,23 @@ use subscription::{
 /// Does nothing for a function whose configuration (global, or its own
 /// `Metadata.Datadog.Parameters`) has no `forwarderArn`.
 pub fn subscribe(
-    fragment: &mut Value,
+    template: &mut Template<'_>,
     function_ids: &[String],
     config: &Config,
     report: &mut Report,
 ) {
-    let globals_log_group = fragment
-        .get("Globals")
-        .and_then(|g| g.get("Function"))
+    let globals_log_group = sam_function_globals(template)
         .and_then(|f| f.get("LoggingConfig"))
         .and_then(|l| l.get("LogGroup"))
         .cloned();
-    let Some(resources) = resources_mut(fragment) else {
-        return;
-    };
+    let mut index = None;
     for id in function_ids {
-        let Some(function) = resources.get(id) else {
+        let Some(function) = template.resource(id) else {
             continue;
         };
-        let Some(function_type) = resource_type(function)
+        let Some(function_type) = function
+            .get("Type")
+            .and_then(Value::as_str)
             .filter(|t| FUNCTION_TYPES.contains(t))
             .map(str::to_string)
         else {
@@ -70,31 +67,35 @@ pub fn subscribe(
             None
         };
         let facts = FunctionFacts::read(id, function, globals);
+        let existing_log_group = function_config.existing_log_groups.contains(id);
+        let index = index.get_or_insert_with(|| LogIndex::of(template));
         let mut added = Vec::new();
-        let target = match find_declared_log_group(resources, &facts) {
+        let target = match find_declared_log_group(index, &facts) {
             Some(group) => LogGroupTarget::Declared(group),
-            None if function_config.existing_log_groups.contains(id) => {
-                LogGroupTarget::Named(facts.log_group_name())
-            }
+            None if existing_log_group => LogGroupTarget::Named(facts.log_group_name()),
             None => {
-                let group_id = unique_logical_id(resources, &format!("{id}LogGroup"));
-                resources.insert(group_id.clone(), facts.new_log_group());
+                let group_id = template.unique_logical_id(&format!("{id}LogGroup"));
+                index.add_group(&group_id, Some(&facts.log_group_name()));
+                template.insert_resource(group_id.clone(), facts.new_log_group());
                 added.push((group_id.clone(), LOG_GROUP_TYPE));
                 LogGroupTarget::Declared(group_id)
             }
         };
-        if existing_filter(resources, &target, &destination).is_none() {
+        if index
+            .existing_filter(template, &target, &destination)
+            .is_none()
+        {
             let condition = match &target {
-                LogGroupTarget::Declared(group) => resources
-                    .get(group)
-                    .and_then(condition_of)
+                LogGroupTarget::Declared(group) => template
+                    .resource(group)
+                    .and_then(|g| g.get("Condition"))
                     .or(facts.condition.as_ref()),
                 LogGroupTarget::Named(_) => facts.condition.as_ref(),
             }
             .cloned();
-            let filter = new_filter(resources, &target, &destination, condition.as_ref());
-            let filter_id = unique_logical_id(resources, &format!("{id}LogGroupSubscription"));
-            resources.insert(filter_id.clone(), filter);
+            let filter = new_filter(template, &target, &destination, condition.as_ref());
+            let filter_id = template.unique_logical_id(&format!("{id}LogGroupSubscription"));
+            declare_filter(template, index, &filter_id, filter);
             added.push((filter_id, SUBSCRIPTION_FILTER_TYPE));
         }
         for (new_id, new_type) in added {
@@ -111,9 +112,13 @@ pub fn subscribe(
 /// The configuration of one function: the global one, with its
 /// `Metadata.Datadog.Parameters` over it. Problems with those were reported
 /// by the function pass already, so they are not reported twice.
-fn own_config<'c>(config: &'c Config, id: &str, function: &Value) -> std::borrow::Cow<'c, Config> {
+fn own_config<'c>(
+    config: &'c Config,
+    id: &str,
+    function: &Entries<'_>,
+) -> std::borrow::Cow<'c, Config> {
     config
-        .for_resource(id, function, &mut Report::default())
+        .for_resource(id, function.get("Metadata"), &mut Report::default())
         .unwrap_or(std::borrow::Cow::Borrowed(config))
 }
 
@@ -130,19 +135,17 @@ struct FunctionFacts {
 }
 
 impl FunctionFacts {
-    fn read(id: &str, function: &Value, globals_log_group: Option<&Value>) -> FunctionFacts {
-        let props = lookup::field(function, "Properties");
+    fn read(id: &str, function: &Entries<'_>, globals_log_group: Option<&Value>) -> FunctionFacts {
+        let props = function.mapping(PROPERTIES);
         FunctionFacts {
             id: id.to_string(),
-            function_name: props
-                .and_then(|p| lookup::field(p, "FunctionName"))
-                .cloned(),
+            function_name: props.and_then(|p| p.get("FunctionName")).cloned(),
             custom_log_group: props
-                .and_then(|p| lookup::field(p, "LoggingConfig"))
-                .and_then(|l| lookup::field(l, "LogGroup"))
+                .and_then(|p| p.get("LoggingConfig"))
+                .and_then(|l| l.get("LogGroup"))
                 .or(globals_log_group)
                 .cloned(),
-            condition: condition_of(function).cloned(),
+            condition: function.get("Condition").cloned(),
         }
     }
 
@@ -178,36 +181,19 @@ impl FunctionFacts {
 }
 
 /// The logical id of the template's log group the function writes to.
-fn find_declared_log_group(
-    resources: &Map<String, Value>,
-    facts: &FunctionFacts,
-) -> Option<String> {
-    let log_groups = || {
-        resources
-            .iter()
-            .filter(|(_, r)| resource_type(r) == Some(LOG_GROUP_TYPE))
-    };
-    let name_of = |group: &Value| {
-        group
-            .get("Properties")
-            .and_then(|p| p.get("LogGroupName"))
-            .and_then(NameExpr::of)
-    };
+fn find_declared_log_group(index: &LogIndex, facts: &FunctionFacts) -> Option<String> {
     if let Some(custom) = &facts.custom_log_group {
         if let Some(target) = ref_target(custom)
-            && log_groups().any(|(id, _)| id == target)
+            && index.is_group(target)
         {
             return Some(target.to_string());
         }
         let wanted = NameExpr::of(custom)?;
-        return log_groups()
-            .find(|(_, g)| name_of(g).as_ref() == Some(&wanted))
-            .map(|(id, _)| id.clone());
+        return index.group_named(&[wanted]).map(str::to_string);
     }
-    let wanted = facts.default_names();
-    log_groups()
-        .find(|(_, g)| name_of(g).is_some_and(|n| wanted.contains(&n)))
-        .map(|(id, _)| id.clone())
+    index
+        .group_named(&facts.default_names())
+        .map(str::to_string)
 }
 
 #[cfg(test)]
@@ -220,7 +206,7 @@ mod tests {
         let c = Config::build(
             ConfigInputs {
                 params: params.as_object().unwrap(),
-                fragment: &json!({}),
+                template: &Template::default(),
                 environment: &MacroEnvironment::default(),
             },
             &mut report,
@@ -232,11 +218,11 @@ mod tests {
     const FWD: &str = "arn:aws:lambda:us-east-1:123456789012:function:fwd";
 
     fn run(template: Value, params: Value) -> (Value, Report) {
-        let mut t = template;
-        let ids = crate::template::resources::ids_of_types(&t, FUNCTION_TYPES);
+        let mut t = Template::from_value(template);
+        let ids = t.ids_of_types(FUNCTION_TYPES);
         let mut report = Report::default();
         subscribe(&mut t, &ids, &config(params), &mut report);
-        (t, report)
+        (t.to_value(), report)
     }
 
     #[test]
@@ -308,7 +294,7 @@ mod tests {
         let r = out["Resources"].as_object().unwrap();
         let filters = r
             .values()
-            .filter(|v| resource_type(v) == Some(SUBSCRIPTION_FILTER_TYPE))
+            .filter(|v| v["Type"] == SUBSCRIPTION_FILTER_TYPE)
             .count();
         assert_eq!(filters, 1);
         assert_eq!(

@@ -1,7 +1,9 @@
 //! The view of one function the passes work on: its runtime family,
 //! architecture and package type resolved once, its effective configuration,
-//! and a private copy of its properties that is written back only when every
-//! pass succeeded (all or nothing, SPEC §12).
+//! and its properties, taken out of the template while the passes edit them
+//! (their values parsed as the passes ask for them). When a pass fails the
+//! transform fails (all or nothing, SPEC §12) and its answer is the template
+//! as received.
 
 use std::rc::Rc;
 
@@ -9,9 +11,9 @@ use serde_json::{Map, Value};
 
 use crate::StackContext;
 use crate::config::Config;
-use crate::report::{Change, Detail, Report, ResourceReport};
+use crate::report::{Change, Report, ResourceReport};
 use crate::template::intrinsics::{is_intrinsic, ref_target};
-use crate::template::lookup;
+use crate::template::model::{Entries, PROPERTIES, Template};
 
 /// `AWS::Lambda::Function`.
 pub const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
@@ -111,11 +113,26 @@ pub enum FunctionKind {
     Serverless,
 }
 
+impl FunctionKind {
+    /// The resource type string.
+    pub fn resource_type(self) -> &'static str {
+        match self {
+            FunctionKind::Lambda => LAMBDA_FUNCTION,
+            FunctionKind::Serverless => SERVERLESS_FUNCTION,
+        }
+    }
+}
+
+/// The `Type` of a resource.
+pub fn resource_type<'r>(resource: &'r Entries<'_>) -> Option<&'r str> {
+    resource.get("Type")?.as_str()
+}
+
 /// One function being instrumented: what was resolved about it, its
 /// effective configuration, and its `Properties`, taken out of the template
 /// while the passes edit them (see [`view`] and [`FunctionEdit::restore`]).
 #[derive(Debug, Clone)]
-pub struct FunctionEdit {
+pub struct FunctionEdit<'a> {
     /// Logical id.
     pub id: String,
     /// Resource type written.
@@ -132,7 +149,7 @@ pub struct FunctionEdit {
     /// (shared: most functions use the global configuration).
     pub config: Rc<Config>,
     /// The function's `Properties`, edited by the passes.
-    pub props: Map<String, Value>,
+    pub props: Entries<'a>,
     /// For SAM: `Globals.Function`, whose values count as the user's
     /// (shared by every function of the template).
     pub globals: Rc<Map<String, Value>>,
@@ -144,35 +161,29 @@ pub struct FunctionEdit {
     had_properties: bool,
 }
 
-impl FunctionEdit {
+impl<'a> FunctionEdit<'a> {
+    /// Puts the (edited) properties back into the function they were taken
+    /// from, and returns what its passes did. A function without
+    /// `Properties` gets them only when a pass added one.
+    pub fn restore(self, template: &mut Template<'a>) -> Report {
+        if let Some(resource) = template.resource_mut(&self.id)
+            && (self.had_properties || !self.props.is_empty())
+        {
+            resource.put_mapping(PROPERTIES, self.props);
+        }
+        self.report
+    }
+}
+
+impl FunctionEdit<'_> {
     /// The resource type string.
     pub fn resource_type(&self) -> &'static str {
-        match self.kind {
-            FunctionKind::Lambda => LAMBDA_FUNCTION,
-            FunctionKind::Serverless => SERVERLESS_FUNCTION,
-        }
+        self.kind.resource_type()
     }
 
     /// A property of the function, or (SAM) inherited from `Globals.Function`.
     pub fn inherited(&self, key: &str) -> Option<&Value> {
-        lookup::get(&self.props, key).or_else(|| lookup::get(&self.globals, key))
-    }
-
-    /// Puts the (edited) properties back into the function they were taken
-    /// from. A function without `Properties` gets them only when a pass added one.
-    pub fn restore(self, resource: &mut Value) -> Report {
-        if let Some(resource) = resource.as_object_mut()
-            && (self.had_properties || !self.props.is_empty())
-        {
-            match lookup::get_mut(resource, "Properties") {
-                // Where they were taken from (no new key).
-                Some(slot) => *slot = Value::Object(self.props),
-                None => {
-                    resource.insert("Properties".into(), Value::Object(self.props));
-                }
-            }
-        }
-        self.report
+        self.props.get(key).or_else(|| self.globals.get(key))
     }
 
     /// Records a change to this function.
@@ -202,34 +213,27 @@ impl FunctionEdit {
     }
 }
 
-/// The changes a function's passes usually record: its report is sized for
-/// them at the first one (it then grows without copying).
-const USUAL_CHANGES: usize = 32;
-
 /// Records a change in a function's own report (which holds only that function).
 pub(crate) fn record(report: &mut Report, id: &str, resource_type: &'static str, change: Change) {
     let detail = report.detail;
     match report.resources.last_mut() {
         Some(last) if last.logical_id == id => last.push(change, detail),
         Some(_) => report.change(id, resource_type, change),
-        None => {
-            let mut changes = Vec::with_capacity(match detail {
-                Detail::Full => USUAL_CHANGES,
-                Detail::Summary => 2,
-            });
-            changes.push(change);
-            report.resources.push(ResourceReport {
-                logical_id: id.to_string(),
-                resource_type: resource_type.to_string(),
-                changes,
-            });
-        }
+        None => report.resources.push(ResourceReport {
+            logical_id: id.to_string(),
+            resource_type: resource_type.to_string(),
+            changes: vec![change],
+        }),
     }
 }
 
 /// Resolves a property that may be `{"Ref": Parameter}` to a literal string:
 /// from `templateParameterValues`, then the parameter's `Default`.
-pub fn resolve_text(value: &Value, fragment: &Value, context: &StackContext<'_>) -> Option<String> {
+pub fn resolve_text(
+    value: &Value,
+    template: &Template<'_>,
+    context: &StackContext<'_>,
+) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         other => {
@@ -237,7 +241,7 @@ pub fn resolve_text(value: &Value, fragment: &Value, context: &StackContext<'_>)
             let resolved = context
                 .template_parameter_values
                 .get(target)
-                .or_else(|| fragment.get("Parameters")?.get(target)?.get("Default"))?;
+                .or_else(|| template.section("Parameters")?.get(target)?.get("Default"))?;
             match resolved {
                 Value::String(s) => Some(s.clone()),
                 // A CommaDelimitedList value arrives as a list.
@@ -261,23 +265,43 @@ fn unresolvable(id: &str, what: &str, value: &Value) -> String {
     )
 }
 
-/// Builds the view of a function, taking its `Properties` out of `resource`
-/// (no copy: [`FunctionEdit::restore`] puts them back, edited), or returns
-/// why it cannot be instrumented (the message names the function and the fix).
-pub fn view(
+/// A function's `Properties`, taken out of it for its passes.
+#[derive(Debug)]
+pub enum Properties<'a> {
+    /// A mapping.
+    Mapping(Entries<'a>),
+    /// None.
+    Missing,
+    /// Something else (an intrinsic?), left in place.
+    NotAMapping,
+}
+
+/// Takes a function's `Properties` out of it (no copy: an empty mapping
+/// stands in until [`FunctionEdit::restore`] puts them back).
+pub fn take_properties<'a>(resource: &mut Entries<'a>) -> Properties<'a> {
+    match resource.take_mapping(PROPERTIES) {
+        Some(props) => Properties::Mapping(props),
+        None if resource.contains_key(PROPERTIES) => Properties::NotAMapping,
+        None => Properties::Missing,
+    }
+}
+
+/// Builds the view of function `id` from its `properties`, recording in
+/// its report why it cannot be instrumented, if it cannot (the message
+/// names the function and the fix).
+pub fn view<'a>(
     id: &str,
-    resource: &mut Value,
+    properties: Properties<'a>,
     kind: FunctionKind,
     globals: Rc<Map<String, Value>>,
     config: Rc<Config>,
-    fragment: &Value,
+    template: &Template<'_>,
     context: &StackContext<'_>,
-) -> FunctionEdit {
-    let properties = lookup::field_mut(resource, "Properties");
-    let not_a_mapping = properties.as_ref().is_some_and(|p| !p.is_object());
+) -> FunctionEdit<'a> {
+    let not_a_mapping = matches!(properties, Properties::NotAMapping);
     let (props, had_properties) = match properties {
-        Some(Value::Object(props)) => (std::mem::take(props), true),
-        _ => (Map::new(), false),
+        Properties::Mapping(props) => (props, true),
+        _ => (Entries::default(), false),
     };
     let mut edit = FunctionEdit {
         id: id.to_string(),
@@ -301,7 +325,7 @@ pub fn view(
     }
     edit.is_image = match edit.inherited("PackageType").cloned() {
         None => false,
-        Some(v) => match resolve_text(&v, fragment, context) {
+        Some(v) => match resolve_text(&v, template, context) {
             Some(t) => t.eq_ignore_ascii_case("Image"),
             None => {
                 let message = unresolvable(id, "PackageType", &v);
@@ -311,7 +335,7 @@ pub fn view(
         },
     };
     match edit.inherited("Runtime").cloned() {
-        Some(v) => match resolve_text(&v, fragment, context) {
+        Some(v) => match resolve_text(&v, template, context) {
             Some(runtime) => {
                 edit.family = RuntimeFamily::of(&runtime);
                 edit.runtime = Some(runtime);
@@ -336,7 +360,7 @@ pub fn view(
             other => Some(other.clone()),
         };
         if let Some(first) = first {
-            match resolve_text(&first, fragment, context) {
+            match resolve_text(&first, template, context) {
                 Some(a) if a == "arm64" => edit.arch = Architecture::Arm64,
                 Some(a) if a == "x86_64" => {}
                 Some(a) => {
@@ -391,50 +415,49 @@ mod tests {
 
     #[test]
     fn resolves_runtime_through_parameters() {
-        let fragment = json!({"Parameters": {"Rt": {"Type": "String", "Default": "python3.9"}, "Arch": {"Type": "String"}}});
+        let template = Template::from_value(json!({
+            "Parameters": {"Rt": {"Type": "String", "Default": "python3.9"}, "Arch": {"Type": "String"}},
+            "Resources": {
+                "F": {"Properties": {"Runtime": {"Ref": "Rt"}, "Architectures": [{"Ref": "Arch"}]}},
+                "G": {"Properties": {"Runtime": {"Fn::FindInMap": ["M", "a", "b"]}}}
+            }
+        }));
         let values = json!({"Arch": "arm64"});
         let ctx = StackContext {
             region: "us-east-1",
             account_id: "1",
             template_parameter_values: values.as_object().unwrap(),
         };
-        let mut res =
-            json!({"Properties": {"Runtime": {"Ref": "Rt"}, "Architectures": [{"Ref": "Arch"}]}});
         let mut report = Report::default();
         let config = Config::build(
             crate::config::ConfigInputs {
                 params: &Map::new(),
-                fragment: &fragment,
+                template: &Template::default(),
                 environment: &Default::default(),
             },
             &mut report,
         );
         let config = Rc::new(config);
-        let v = view(
-            "F",
-            &mut res,
-            FunctionKind::Lambda,
-            Rc::default(),
-            config.clone(),
-            &fragment,
-            &ctx,
-        );
+        let view_of = |id: &str| {
+            let mut resource = template.resource(id).unwrap().clone();
+            view(
+                id,
+                take_properties(&mut resource),
+                FunctionKind::Lambda,
+                Rc::default(),
+                config.clone(),
+                &template,
+                &ctx,
+            )
+        };
+        let v = view_of("F");
         assert_eq!(v.family, RuntimeFamily::Python);
         assert_eq!(v.arch, Architecture::Arm64);
         assert!(!v.report.has_errors());
-        let mut res = json!({"Properties": {"Runtime": {"Fn::FindInMap": ["M", "a", "b"]}}});
-        let v = view(
-            "F",
-            &mut res,
-            FunctionKind::Lambda,
-            Rc::default(),
-            config,
-            &fragment,
-            &ctx,
-        );
+        let v = view_of("G");
         let e = v.report.errors().next().unwrap().message.clone();
         assert!(
-            e.starts_with("Resource F has a Runtime that is an intrinsic function"),
+            e.starts_with("Resource G has a Runtime that is an intrinsic function"),
             "{e}"
         );
         assert!(e.contains("`exclude`"));

@@ -15,7 +15,6 @@ use super::function::{FunctionEdit, RuntimeFamily};
 use crate::config::{ImageRuntime, Param};
 use crate::report::{Change, Origin};
 use crate::report_text::show;
-use crate::template::lookup;
 
 /// The Python wrapper.
 pub const PYTHON_HANDLER: &str = "datadog_lambda.handler.handler";
@@ -133,7 +132,7 @@ fn redirect_image(edit: &mut FunctionEdit) {
     let command = edit
         .props
         .get("ImageConfig")
-        .and_then(|c| lookup::field(c, "Command"))
+        .and_then(|c| c.get("Command"))
         .and_then(Value::as_array)
         .and_then(|c| c.first())
         .cloned();
@@ -222,7 +221,7 @@ impl Slot {
         let to = target.shown;
         let target_value = target.handler;
         match self {
-            Slot::Handler => match lookup::get_mut(&mut edit.props, "Handler") {
+            Slot::Handler => match edit.props.get_mut("Handler") {
                 Some(handler) => *handler = target_value,
                 None => {
                     edit.props.insert("Handler".into(), target_value);

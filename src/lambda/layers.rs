@@ -20,7 +20,6 @@ use super::published::{self, PublishedLayer};
 use crate::config::{Config, Param};
 use crate::report::{Change, Origin, VersionFrom};
 use crate::template::intrinsics::{fn_if_branches, fn_if_branches_mut, is_no_value};
-use crate::template::lookup;
 
 /// Lambda's limit of layers per function.
 pub const MAX_LAYERS: usize = 5;
@@ -175,40 +174,9 @@ fn published_layer(
     }
 }
 
-/// The parts one after the other, in one allocation (no formatting
-/// machinery: this runs a few times per function).
-fn joined(parts: &[&str]) -> String {
-    let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 20);
-    for part in parts {
-        text.push_str(part);
-    }
-    text
-}
-
-/// Appends a number in decimal.
-fn push_number(text: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for d in &digits[start..] {
-        text.push(char::from(*d));
-    }
-}
-
 /// `arn:PARTITION:lambda:REGION:ACCOUNT:layer:NAME:VERSION`.
 pub fn layer_arn(partition: &str, region: &str, account: &str, name: &str, version: u64) -> String {
-    let mut arn = joined(&[
-        "arn:", partition, ":lambda:", region, ":", account, ":layer:", name, ":",
-    ]);
-    push_number(&mut arn, version);
-    arn
+    format!("arn:{partition}:lambda:{region}:{account}:layer:{name}:{version}")
 }
 
 /// The account and name of a layer version ARN
@@ -307,7 +275,7 @@ fn choose(
 /// The runtime a remembered layer is chosen for: none for the Extension,
 /// whose layer does not depend on it (whether the runtime can run it is
 /// checked before, in [`choose`]).
-fn memo_runtime(kind: LayerKind, edit: &FunctionEdit) -> &str {
+fn memo_runtime<'e>(kind: LayerKind, edit: &'e FunctionEdit) -> &'e str {
     match kind {
         LayerKind::Extension => "",
         _ => edit.runtime.as_deref().unwrap_or_default(),
@@ -405,8 +373,7 @@ fn choose_anew(kind: LayerKind, edit: &mut FunctionEdit, region: &str) -> Option
             }
         }
         None => {
-            let mut used = joined(&[version_param.name(), "="]);
-            push_number(&mut used, newest_here);
+            let mut used = format!("{}={newest_here}", version_param.name());
             if newest_here != default_version(kind) {
                 // A region behind the others: say which layer, where.
                 used.push_str(&format!(" ({} in {region})", layer.name()));
@@ -443,13 +410,13 @@ pub fn add_layers(edit: &mut FunctionEdit, region: &str, memo: &mut LayerMemo) {
     if wanted.is_empty() || edit.report.has_errors() {
         return;
     }
-    let inherited: &[Value] = match lookup::get(&edit.globals, "Layers") {
+    let inherited: &[Value] = match edit.globals.get("Layers") {
         Some(Value::Array(items)) => items,
         _ => &[],
     };
     let mut changes = Vec::new();
     // Edited in place: on an error the function's copy is discarded anyway.
-    let result = match lookup::get_mut(&mut edit.props, "Layers") {
+    let result = match edit.props.get_mut("Layers") {
         Some(layers) => insert_all(layers, &wanted, &edit.config, inherited, &mut changes),
         None => {
             let mut layers = Value::Array(Vec::new());
@@ -646,10 +613,11 @@ fn lowest_version_on(edit: &FunctionEdit, wanted: impl Fn(&str) -> bool) -> Opti
         }
     }
     let mut found = None;
-    for layers in [&edit.props, &*edit.globals] {
-        if let Some(layers) = lookup::get(layers, "Layers") {
-            lowest(layers, &wanted, &mut found);
-        }
+    for layers in [edit.props.get("Layers"), edit.globals.get("Layers")]
+        .into_iter()
+        .flatten()
+    {
+        lowest(layers, &wanted, &mut found);
     }
     found
 }

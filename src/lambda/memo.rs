@@ -1,7 +1,7 @@
 //! What the passes work out from a function's configuration alone, kept
 //! for the functions of one transform that share that configuration (most
 //! share the global one): the variables to write and the layers chosen.
-//! The transform's context owns it ([`super::instrument_with`]); a value
+//! The transform's context owns it ([`super::instrument`]); a value
 //! never carries it.
 //!
 //! Working both out again for every function costs 8% more instructions on

@@ -7,7 +7,6 @@ use serde_json::{Map, Value, json};
 
 use super::function::{FunctionEdit, FunctionKind};
 use crate::report::Change;
-use crate::template::lookup::{self, field};
 
 /// The tag carrying this macro's version.
 pub const MACRO_TAG: &str = "dd_sls_macro";
@@ -21,28 +20,28 @@ const MACRO_VERSION: &str = concat!("v", env!("CARGO_PKG_VERSION"));
 fn list_entry<'v>(items: &'v [Value], key: &str) -> Option<&'v Value> {
     items
         .iter()
-        .find(|t| field(t, "Key").and_then(Value::as_str) == Some(key))
+        .find(|t| t.get("Key").and_then(Value::as_str) == Some(key))
 }
 
 fn has_key(tags: Option<&Value>, key: &str) -> bool {
     match tags {
         Some(Value::Array(items)) => list_entry(items, key).is_some(),
-        Some(Value::Object(map)) => lookup::has(map, key),
+        Some(Value::Object(map)) => map.contains_key(key),
         _ => false,
     }
 }
 
 fn tag_value<'v>(tags: Option<&'v Value>, key: &str) -> Option<&'v Value> {
     match tags? {
-        Value::Array(items) => list_entry(items, key).and_then(|t| field(t, "Value")),
-        Value::Object(map) => lookup::get(map, key),
+        Value::Array(items) => list_entry(items, key).and_then(|t| t.get("Value")),
+        Value::Object(map) => map.get(key),
         _ => None,
     }
 }
 
 /// A `{Key, Value}` tag entry.
 fn entry(key: &str, value: Value) -> Value {
-    let mut map = Map::with_capacity(2);
+    let mut map = Map::new();
     map.insert("Key".to_string(), Value::String(key.to_string()));
     map.insert("Value".to_string(), value);
     Value::Object(map)
@@ -50,10 +49,10 @@ fn entry(key: &str, value: Value) -> Value {
 
 /// Adds a tag unless the key exists (on the function or in SAM Globals).
 pub fn add(edit: &mut FunctionEdit, key: &str, value: Value) {
-    if has_key(lookup::get(&edit.globals, "Tags"), key) {
+    if has_key(edit.globals.get("Tags"), key) {
         return;
     }
-    let tags = lookup::get_mut(&mut edit.props, "Tags");
+    let tags = edit.props.get_mut("Tags");
     if has_key(tags.as_deref(), key) {
         return;
     }
@@ -71,7 +70,7 @@ pub fn add(edit: &mut FunctionEdit, key: &str, value: Value) {
             // With PropagateTags, SAM propagates the function's own Tags instead
             // of Globals' once it has some: start from the Globals' tags so the
             // function's event sources keep getting them.
-            let mut map = match lookup::get(&edit.globals, "Tags") {
+            let mut map = match edit.globals.get("Tags") {
                 Some(Value::Object(globals)) if propagates_tags(edit) => globals.clone(),
                 _ => Map::new(),
             };
@@ -119,7 +118,7 @@ pub fn parse_tags(text: &str) -> Vec<(String, String)> {
 /// Adds the macro's tags, and the forwarder-mode tags.
 pub fn add_tags(edit: &mut FunctionEdit, is_cdk: bool) {
     add(edit, MACRO_TAG, Value::String(MACRO_VERSION.to_string()));
-    let created_by_sam = tag_value(lookup::get(&edit.props, "Tags"), "lambda:createdBy")
+    let created_by_sam = tag_value(edit.props.get("Tags"), "lambda:createdBy")
         .and_then(Value::as_str)
         == Some("SAM");
     if is_cdk {

@@ -1,19 +1,19 @@
 //! Tracing (SPEC §6): dd-trace, X-Ray or both ("hybrid").
 
-use serde_json::map::Entry;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::function::{FunctionEdit, FunctionKind};
 use super::{env, iam};
 use crate::config::Param;
 use crate::report::Change;
+use crate::template::model::Template;
 
 /// The actions X-Ray needs.
 pub const XRAY_ACTIONS: &[&str] = &["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
 
 /// Sets `DD_MERGE_XRAY_TRACES` and, with X-Ray, active tracing and the
 /// role's X-Ray permissions.
-pub fn configure(edit: &mut FunctionEdit, fragment: &Value) {
+pub fn configure(edit: &mut FunctionEdit, template: &Template<'_>) {
     let xray = edit.config.enable_xray_tracing;
     let dd = edit.config.enable_dd_tracing;
     match edit.config.enable_merge_xray_traces {
@@ -40,8 +40,9 @@ pub fn configure(edit: &mut FunctionEdit, fragment: &Value) {
     }
     match edit.kind {
         FunctionKind::Lambda => {
-            if let Entry::Vacant(slot) = edit.props.entry("TracingConfig") {
-                slot.insert(json!({"Mode": "Active"}));
+            if !edit.props.contains_key("TracingConfig") {
+                edit.props
+                    .insert("TracingConfig".into(), json!({"Mode": "Active"}));
                 edit.change_with(|| Change::PropertySet {
                     property: "TracingConfig".into(),
                     value: json!({"Mode": "Active"}),
@@ -58,12 +59,12 @@ pub fn configure(edit: &mut FunctionEdit, fragment: &Value) {
             }
         }
     }
-    iam::grant(edit, fragment, XRAY_ACTIONS, json!("*"), "X-Ray tracing");
+    iam::grant(edit, template, XRAY_ACTIONS, json!("*"), "X-Ray tracing");
 }
 
 /// With `grantSecretReadAccess`, lets the role read the API key from
 /// `apiKeySecretArn` / `apiKeySsmArn`.
-pub fn grant_secret_access(edit: &mut FunctionEdit, fragment: &Value) {
+pub fn grant_secret_access(edit: &mut FunctionEdit, template: &Template<'_>) {
     let c = edit.config.clone();
     if !c.grant_secret_read_access {
         return;
@@ -71,7 +72,7 @@ pub fn grant_secret_access(edit: &mut FunctionEdit, fragment: &Value) {
     if let Some(arn) = &c.api_key_secret_arn {
         iam::grant(
             edit,
-            fragment,
+            template,
             &["secretsmanager:GetSecretValue"],
             arn.clone(),
             "reading the API key secret",
@@ -80,7 +81,7 @@ pub fn grant_secret_access(edit: &mut FunctionEdit, fragment: &Value) {
     if let Some(arn) = &c.api_key_ssm_arn {
         iam::grant(
             edit,
-            fragment,
+            template,
             &["ssm:GetParameter"],
             arn.clone(),
             "reading the API key parameter",

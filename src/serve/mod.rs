@@ -2,12 +2,13 @@
 //! Runtime API (`dd-serverless-macro serve`, or the bare binary under Lambda).
 //!
 //! The handler, [`answer_bytes`], is a plain function: it takes the event's
-//! bytes, calls [`crate::answer_bytes`] (which checks the event's shape
-//! itself) and always answers with a response — a wrong shape, a missing
-//! `fragment` or a panic in a pass is a `failure` with a message, never a
-//! Lambda error, which CloudFormation would only show as "Failed to execute
-//! transform". Bytes that are not JSON at all are turned into a failure too,
-//! before the runtime library would refuse them (see [`unreadable`]).
+//! bytes, calls [`crate::answer`] (which checks the event's shape itself
+//! and turns a panic into a failure) and always answers with a response — a
+//! wrong shape, a missing `fragment` or a panic in a pass is a `failure`
+//! with a message, never a Lambda error, which CloudFormation would only
+//! show as "Failed to execute transform". Bytes that are not JSON at all are
+//! turned into a failure too, before the runtime library would refuse them
+//! (see [`unreadable`]).
 //!
 //! Start-up does nothing but read configuration: the `DD_*` site-wide defaults
 //! ([`MacroEnvironment::from_process`], once) and `RUST_LOG`.
@@ -16,18 +17,15 @@ pub mod logging;
 pub mod summary;
 pub mod unreadable;
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
 use lambda_runtime::{LambdaEvent, Runtime, layers::TracingLayer, service_fn};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::report::Report;
+use crate::answer::Answered;
 use crate::{MacroEnvironment, MacroResponse};
-use summary::{EventIds, RequestSummary};
-
-use crate::secrets::Secrets;
+use summary::RequestSummary;
 
 /// The environment variables the Lambda Runtime API client needs; Lambda
 /// (and `cargo lambda watch`) always set them.
@@ -69,43 +67,36 @@ pub fn missing_lambda_variables() -> Vec<&'static str> {
 }
 
 /// Answers one macro event given as its bytes (the body the Runtime API
-/// delivered): runs the transform ([`crate::answer_bytes`], which reads the
-/// event in one pass and keeps untouched resources as written), logs one
-/// summary line (ids, counts and decisions, never property values) and
-/// returns the response's bytes. Never panics and never fails.
+/// delivered): runs the transform ([`crate::answer`]), logs one summary
+/// line (ids, counts and decisions, never property values), each warning
+/// with the request's secrets masked, and returns the response's bytes.
+/// Never panics and never fails.
 pub fn answer_bytes(bytes: &[u8], environment: &MacroEnvironment) -> Vec<u8> {
     let started = Instant::now();
-    let (out, responded) = catch_unwind(AssertUnwindSafe(|| respond(bytes, environment)))
-        .unwrap_or_else(|_| {
-            let message = "internal error in the DatadogServerless macro while reading the event; the template was not changed. Please report this with the template that caused it.";
-            let (ids, params) = EventIds::read_head(bytes);
-            let response = MacroResponse::failure(ids.request_id.clone(), Value::Null, message);
-            let out = serde_json::to_vec(&response).expect("a response serialises to memory");
-            let mut report = Report::default();
-            report.error(None, message);
-            let responded = Responded {
-                ids,
-                params,
-                success: false,
-                report,
-            };
-            (out, responded)
-        });
-    let Responded {
-        ids,
-        params,
-        success,
-        report,
-    } = responded;
-    if report.warnings().next().is_some() {
-        let mut secrets = Secrets::of_params(params.as_ref(), environment);
-        if let Ok(response) = serde_json::from_slice::<Value>(&out) {
-            secrets.add_from_template(&response["fragment"]);
-        }
-        summary::log_warnings(&ids, &report, &secrets);
+    let (out, answered) = match unreadable::problem_in(bytes) {
+        Some(problem) => unreadable_answer(problem),
+        None => crate::answer(bytes, environment),
+    };
+    if answered.report.warnings().next().is_some() {
+        summary::log_warnings(&answered.ids, &answered.report, &answered.secrets);
     }
-    RequestSummary::new(ids, success, &report, started.elapsed()).log();
+    RequestSummary::new(
+        answered.ids,
+        answered.success,
+        &answered.report,
+        started.elapsed(),
+    )
+    .log();
     out
+}
+
+/// The answer to a body that was not JSON (see [`unreadable`]).
+fn unreadable_answer(problem: String) -> (Vec<u8>, Answered) {
+    let response = MacroResponse::failure("", Value::Null, problem.as_str());
+    let out = serde_json::to_vec(&response).expect("a response serialises to memory");
+    let mut answered = Answered::default();
+    answered.report.error(None, problem);
+    (out, answered)
 }
 
 /// [`answer_bytes`] on an event given as a JSON value.
@@ -113,47 +104,6 @@ pub fn answer(raw: Value, environment: &MacroEnvironment) -> MacroResponse {
     let bytes = serde_json::to_vec(&raw).expect("a JSON value serialises");
     let answer = answer_bytes(&bytes, environment);
     serde_json::from_slice(&answer).expect("the macro answers with a response")
-}
-
-/// What answering an event gave, for the log.
-struct Responded {
-    ids: EventIds,
-    /// The event's `params` (their secrets are masked in the log).
-    params: Option<Value>,
-    success: bool,
-    report: Report,
-}
-
-/// The answer's bytes, and what the log needs.
-fn respond(bytes: &[u8], environment: &MacroEnvironment) -> (Vec<u8>, Responded) {
-    if let Some(problem) = unreadable::problem_in(bytes) {
-        let response = MacroResponse::failure("", Value::Null, problem.as_str());
-        let out = serde_json::to_vec(&response).expect("a response serialises to memory");
-        let mut report = Report::default();
-        report.error(None, problem);
-        let responded = Responded {
-            ids: EventIds::default(),
-            params: None,
-            success: false,
-            report,
-        };
-        return (out, responded);
-    }
-    let (out, answered) = crate::answer_to_vec(bytes, environment);
-    let (ids, params) = match &answered.request {
-        Some(request) => (
-            EventIds::of_request(request),
-            Some(Value::Object(request.params.clone())),
-        ),
-        None => EventIds::read_head(bytes),
-    };
-    let responded = Responded {
-        ids,
-        params,
-        success: answered.success,
-        report: answered.report,
-    };
-    (out, responded)
 }
 
 /// Serves macro events until the Runtime API goes away: checks that the

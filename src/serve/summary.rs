@@ -9,8 +9,6 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
-
 use crate::report::{Change, Report, ResourceReport, Severity};
 use crate::secrets::Secrets;
 
@@ -23,70 +21,7 @@ pub const STATE_MACHINE_TYPES: &[&str] = &[
     "AWS::Serverless::StateMachine",
 ];
 
-/// The identifying fields of an event, read before it is validated (so they
-/// are known even for a malformed event). Non-string values read as empty.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EventIds {
-    /// `requestId`.
-    pub request_id: String,
-    /// `transformId` (`ACCOUNT::MacroName`).
-    pub transform_id: String,
-    /// `region`.
-    pub region: String,
-    /// `accountId`.
-    pub account_id: String,
-}
-
-impl EventIds {
-    /// The ids of a request.
-    pub fn of_request(request: &crate::MacroRequest) -> Self {
-        EventIds {
-            request_id: request.request_id.clone(),
-            transform_id: request.transform_id.clone(),
-            region: request.region.clone(),
-            account_id: request.account_id.clone(),
-        }
-    }
-
-    /// The ids and `params` of an event given as its bytes, read without
-    /// its fragment (for an event the streaming path did not read): an id
-    /// that is not a string reads as empty, an event that is not a JSON
-    /// object has none.
-    pub fn read_head(bytes: &[u8]) -> (Self, Option<Value>) {
-        #[derive(serde::Deserialize)]
-        struct Head {
-            #[serde(default, rename = "requestId")]
-            request_id: Value,
-            #[serde(default, rename = "transformId")]
-            transform_id: Value,
-            #[serde(default)]
-            region: Value,
-            #[serde(default, rename = "accountId")]
-            account_id: Value,
-            #[serde(default)]
-            params: Option<Value>,
-        }
-        // Only an object has ids (a struct would also read a list's items).
-        let is_object = bytes.trim_ascii_start().starts_with(b"{");
-        let Some(head) = is_object
-            .then(|| serde_json::from_slice::<Head>(bytes).ok())
-            .flatten()
-        else {
-            return (EventIds::default(), None);
-        };
-        let text = |value: Value| match value {
-            Value::String(text) => text,
-            _ => String::new(),
-        };
-        let ids = EventIds {
-            request_id: text(head.request_id),
-            transform_id: text(head.transform_id),
-            region: text(head.region),
-            account_id: text(head.account_id),
-        };
-        (ids, head.params)
-    }
-}
+pub use crate::macro_event::EventIds;
 
 /// What one request did, as logged.
 #[derive(Debug, Clone, PartialEq)]
@@ -230,7 +165,6 @@ impl RequestSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn resource(id: &str, resource_type: &str, changes: Vec<Change>) -> ResourceReport {
         ResourceReport {
@@ -253,17 +187,15 @@ mod tests {
     }
 
     fn report() -> Report {
-        let mut report = Report {
-            resources: vec![
-                resource("A", "AWS::Lambda::Function", vec![env_set()]),
-                resource("B", "AWS::Serverless::Function", vec![skipped(), env_set()]),
-                resource("C", "AWS::Lambda::Function", vec![skipped()]),
-                resource("D", "AWS::StepFunctions::StateMachine", vec![env_set()]),
-                resource("E", "AWS::Serverless::StateMachine", vec![]),
-                resource("G", "AWS::Logs::SubscriptionFilter", vec![env_set()]),
-            ],
-            ..Default::default()
-        };
+        let mut report = Report::default();
+        report.resources = vec![
+            resource("A", "AWS::Lambda::Function", vec![env_set()]),
+            resource("B", "AWS::Serverless::Function", vec![skipped(), env_set()]),
+            resource("C", "AWS::Lambda::Function", vec![skipped()]),
+            resource("D", "AWS::StepFunctions::StateMachine", vec![env_set()]),
+            resource("E", "AWS::Serverless::StateMachine", vec![]),
+            resource("G", "AWS::Logs::SubscriptionFilter", vec![env_set()]),
+        ];
         report.warn(Some("A"), "w1");
         report.warn(Some("A"), "w2");
         report.warn(None, "w3");
@@ -273,7 +205,7 @@ mod tests {
     #[test]
     fn counts_instrumented_functions_and_state_machines_by_type() {
         let s = RequestSummary::new(
-            EventIds::read_head(br#"{"requestId": "r", "transformId": "1::DatadogServerless"}"#).0,
+            EventIds::read(br#"{"requestId": "r", "transformId": "1::DatadogServerless"}"#),
             true,
             &report(),
             Duration::from_micros(1500),
@@ -298,21 +230,6 @@ mod tests {
         assert_eq!(
             (s.errors, s.error_resources.clone()),
             (2, vec!["A".into(), "B".into()])
-        );
-    }
-
-    #[test]
-    fn ids_of_the_wrong_type_read_as_empty() {
-        let (ids, params) = EventIds::read_head(
-            br#"{"requestId": 5, "region": "eu-west-1", "fragment": {}, "params": {"apiKey": "k"}}"#,
-        );
-        assert_eq!(ids.request_id, "");
-        assert_eq!(ids.region, "eu-west-1");
-        assert_eq!(params, Some(json!({"apiKey": "k"})));
-        assert_eq!(EventIds::read_head(b"[1]"), (EventIds::default(), None));
-        assert_eq!(
-            EventIds::read_head(b"not json"),
-            (EventIds::default(), None)
         );
     }
 }

@@ -5,11 +5,12 @@ use serde_json::{Map, Value, json};
 
 use super::{Machine, role};
 use crate::lambda::forwarder::subscription::{
-    LOG_GROUP_TYPE, LogGroupTarget, SUBSCRIPTION_FILTER_TYPE, existing_filter, new_filter,
+    LOG_GROUP_TYPE, LogGroupTarget, LogIndex, SUBSCRIPTION_FILTER_TYPE, declare_filter, new_filter,
 };
 use crate::report::{Change, Report};
 use crate::template::intrinsics::{get_att, is_intrinsic, make_get_att, single};
-use crate::template::resources::{new_resource, resource_type, unique_logical_id};
+use crate::template::model::Template;
+use crate::template::resources::new_resource;
 
 /// Days the logs of a log group the macro declares are kept.
 pub const RETENTION_IN_DAYS: u64 = 7;
@@ -18,7 +19,8 @@ pub const RETENTION_IN_DAYS: u64 = 7;
 /// when there is no destination (allowing the role to deliver to it), and
 /// returns the log group the state machine logs to, when it can be found.
 pub fn set_up(
-    resources: &mut Map<String, Value>,
+    template: &mut Template<'_>,
+    index: &mut LogIndex,
     machine: &Machine,
     properties: &mut Map<String, Value>,
     env: Option<&Value>,
@@ -58,7 +60,7 @@ pub fn set_up(
             .and_then(|d| d.get(0))
             .and_then(|d| d.get("CloudWatchLogsLogGroup"))
             .and_then(|g| g.get("LogGroupArn"))
-            .and_then(|arn| log_group_of_arn(resources, arn));
+            .and_then(|arn| log_group_of_arn(template, arn));
         if found.is_none() {
             report.warn(
                 Some(&machine.id),
@@ -85,19 +87,21 @@ pub fn set_up(
     if has_destination {
         return target;
     }
-    if !role::grant_log_delivery(resources, machine, properties, report) {
+    if !role::grant_log_delivery(template, machine, properties, report) {
         return None;
     }
-    let group_id = unique_logical_id(resources, &format!("{}LogGroup", machine.id));
+    let group_id = template.unique_logical_id(&format!("{}LogGroup", machine.id));
+    let group_name = log_group_name(&machine.id, env);
+    index.add_group(&group_id, Some(&group_name));
     let group = new_resource(
         LOG_GROUP_TYPE,
         machine.condition.as_ref(),
         json!({
-            "LogGroupName": log_group_name(&machine.id, env),
+            "LogGroupName": group_name,
             "RetentionInDays": RETENTION_IN_DAYS,
         }),
     );
-    resources.insert(group_id.clone(), group);
+    template.insert_resource(group_id.clone(), group);
     let destinations =
         json!([{"CloudWatchLogsLogGroup": {"LogGroupArn": make_get_att(&group_id, "Arn")}}]);
     if let Some(logging) = properties.get_mut(key).and_then(Value::as_object_mut) {
@@ -132,9 +136,9 @@ fn log_group_name(id: &str, env: Option<&Value>) -> Value {
 
 /// The log group a destination ARN designates: `Fn::GetAtt [G, Arn]` of a
 /// log group of the template, or an ARN (literal or `Fn::Sub`) naming it.
-fn log_group_of_arn(resources: &Map<String, Value>, arn: &Value) -> Option<LogGroupTarget> {
+fn log_group_of_arn(template: &Template<'_>, arn: &Value) -> Option<LogGroupTarget> {
     if let Some((id, "Arn")) = get_att(arn) {
-        return (resources.get(id).and_then(resource_type) == Some(LOG_GROUP_TYPE))
+        return (template.resource_type(id) == Some(LOG_GROUP_TYPE))
             .then(|| LogGroupTarget::Declared(id.to_string()));
     }
     let name_in = |text: &str| -> Option<String> {
@@ -161,29 +165,31 @@ fn log_group_of_arn(resources: &Map<String, Value>, arn: &Value) -> Option<LogGr
 /// Adds `<StateMachine>LogGroupDatadogSubscriptionFilter`, unless a filter
 /// already sends the group to the same destination.
 pub fn subscribe(
-    resources: &mut Map<String, Value>,
+    template: &mut Template<'_>,
+    index: &mut LogIndex,
     machine: &Machine,
     target: &LogGroupTarget,
     destination: &Value,
     report: &mut Report,
 ) {
-    if existing_filter(resources, target, destination).is_some() {
+    if index
+        .existing_filter(template, target, destination)
+        .is_some()
+    {
         return;
     }
     let condition = match target {
-        LogGroupTarget::Declared(group) => resources
-            .get(group)
+        LogGroupTarget::Declared(group) => template
+            .resource(group)
             .and_then(|g| g.get("Condition"))
             .or(machine.condition.as_ref()),
         LogGroupTarget::Named(_) => machine.condition.as_ref(),
     }
     .cloned();
-    let filter = new_filter(resources, target, destination, condition.as_ref());
-    let filter_id = unique_logical_id(
-        resources,
-        &format!("{}LogGroupDatadogSubscriptionFilter", machine.id),
-    );
-    resources.insert(filter_id.clone(), filter);
+    let filter = new_filter(template, target, destination, condition.as_ref());
+    let filter_id =
+        template.unique_logical_id(&format!("{}LogGroupDatadogSubscriptionFilter", machine.id));
+    declare_filter(template, index, &filter_id, filter);
     let added = Change::ResourceAdded {
         logical_id: filter_id.clone(),
         resource_type: SUBSCRIPTION_FILTER_TYPE.into(),
@@ -214,8 +220,10 @@ mod tests {
 
     #[test]
     fn destinations_by_arn() {
-        let r = json!({"G": {"Type": LOG_GROUP_TYPE}, "T": {"Type": "AWS::SNS::Topic"}});
-        let r = r.as_object().unwrap();
+        let r = Template::from_value(
+            json!({"Resources": {"G": {"Type": LOG_GROUP_TYPE}, "T": {"Type": "AWS::SNS::Topic"}}}),
+        );
+        let r = &r;
         assert_eq!(
             log_group_of_arn(r, &json!({"Fn::GetAtt": "G.Arn"})),
             Some(LogGroupTarget::Declared("G".into()))

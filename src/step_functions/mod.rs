@@ -28,8 +28,9 @@ use serde_json::{Map, Value};
 
 use crate::StackContext;
 use crate::config::{Config, exclusion_reason};
+use crate::lambda::forwarder::subscription::LogIndex;
 use crate::report::{Change, Report};
-use crate::template::resources::{ids_of_types, resource_type, resources_mut};
+use crate::template::model::{PROPERTIES, Template};
 use definition::Found;
 use trace_context::Outcome;
 
@@ -91,28 +92,31 @@ pub struct Machine {
 /// `stepFunctionForwarderArn` is set (globally, or for that state machine
 /// through its `Metadata.Datadog.Parameters`).
 pub fn instrument(
-    fragment: &mut Value,
+    template: &mut Template<'_>,
     config: &Config,
     _context: &StackContext<'_>,
     report: &mut Report,
 ) {
-    let ids = ids_of_types(fragment, &[STATE_MACHINE_TYPE, SAM_STATE_MACHINE_TYPE]);
-    let functions = ids_of_types(fragment, crate::lambda::function::FUNCTION_TYPES);
-    let Some(resources) = resources_mut(fragment) else {
-        return;
-    };
+    let ids = template.ids_of_types(&[STATE_MACHINE_TYPE, SAM_STATE_MACHINE_TYPE]);
+    let functions = template.ids_of_types(crate::lambda::function::FUNCTION_TYPES);
+    let mut index = None;
     for id in ids {
-        let Some(resource) = resources.get(&id) else {
+        let Some(resource) = template.resource(&id) else {
             continue;
         };
-        let resource_type = resource_type(resource).unwrap_or_default().to_string();
-        let Some(own_config) = config.for_resource(&id, resource, report) else {
+        let resource_type = resource
+            .get("Type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let metadata = resource.get("Metadata");
+        let Some(own_config) = config.for_resource(&id, metadata, report) else {
             continue;
         };
         let Some(destination) = own_config.step_function_forwarder_arn.clone() else {
             continue;
         };
-        if let Some(reason) = exclusion_reason(&id, resource, &own_config) {
+        if let Some(reason) = exclusion_reason(&id, metadata, &own_config) {
             report.change(
                 &id,
                 &resource_type,
@@ -122,11 +126,7 @@ pub fn instrument(
             );
             continue;
         }
-        let Some(mut properties) = resource
-            .get("Properties")
-            .and_then(Value::as_object)
-            .cloned()
-        else {
+        let Some(mut properties) = resource.mapping(PROPERTIES).map(|p| p.to_map()) else {
             report.warn(
                 Some(&id),
                 format!("State machine {id} has no Properties; it was left alone."),
@@ -143,19 +143,24 @@ pub fn instrument(
             resource_type,
             condition: resource.get("Condition").cloned(),
         };
+        let index = index.get_or_insert_with(|| LogIndex::of(template));
         if let Some(target) = logging::set_up(
-            resources,
+            template,
+            index,
             &machine,
             &mut properties,
             own_config.env.as_ref(),
             report,
         ) {
-            logging::subscribe(resources, &machine, &target, &destination, report);
+            logging::subscribe(template, index, &machine, &target, &destination, report);
         }
         tags::add(&mut properties, &machine, &own_config, report);
         merge_traces(&mut properties, &machine, &functions, report);
-        if let Some(resource) = resources.get_mut(&id).and_then(Value::as_object_mut) {
-            resource.insert("Properties".into(), Value::Object(properties));
+        if let Some(resource) = template
+            .resource_mut(&id)
+            .and_then(|r| r.mapping_mut(PROPERTIES))
+        {
+            resource.assign(properties);
         }
     }
 }

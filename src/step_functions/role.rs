@@ -15,7 +15,8 @@ use super::Machine;
 use crate::lambda::forwarder::name_expr::NameExpr;
 use crate::report::{Change, Report};
 use crate::template::intrinsics::{fn_if_branches, is_intrinsic, make_get_att};
-use crate::template::resources::{new_resource, resource_type, unique_logical_id};
+use crate::template::model::{PROPERTIES, Template};
+use crate::template::resources::new_resource;
 
 /// What Step Functions needs to deliver logs to CloudWatch Logs (AWS's
 /// documented policy for state machine logging).
@@ -53,7 +54,7 @@ fn iam_change(role: &str) -> Change {
 /// Gives the state machine's role the log-delivery actions. Returns false
 /// (with an error recorded) when it cannot.
 pub fn grant_log_delivery(
-    resources: &mut Map<String, Value>,
+    template: &mut Template<'_>,
     machine: &Machine,
     properties: &mut Map<String, Value>,
     report: &mut Report,
@@ -63,11 +64,11 @@ pub fn grant_log_delivery(
         return if machine.flavor.is_sam() {
             add_to_sam_policies(machine, properties, report)
         } else {
-            create_role(resources, machine, properties, report);
+            create_role(template, machine, properties, report);
             true
         };
     };
-    let roles = match template_roles(resources, role) {
+    let roles = match template_roles(template, role) {
         Ok(roles) => roles,
         Err(what) if !is_plain_arn(role) => {
             // SPEC §12: a role outside the template is a warning (the
@@ -96,7 +97,7 @@ pub fn grant_log_delivery(
         }
     };
     for role_id in roles {
-        if let Err(why) = add_role_policy(resources, &role_id, machine) {
+        if let Err(why) = add_role_policy(template, &role_id, machine) {
             report.error(
                 Some(&machine.id),
                 format!(
@@ -121,10 +122,10 @@ fn is_plain_arn(role: &Value) -> bool {
 
 /// The logical ids of the template's roles a role ARN refers to, or a
 /// description of what it is instead.
-fn template_roles(resources: &Map<String, Value>, role: &Value) -> Result<Vec<String>, String> {
+fn template_roles(template: &Template<'_>, role: &Value) -> Result<Vec<String>, String> {
     if let Some((a, b)) = fn_if_branches(role) {
-        let mut roles = template_roles(resources, a)?;
-        roles.extend(template_roles(resources, b)?);
+        let mut roles = template_roles(template, a)?;
+        roles.extend(template_roles(template, b)?);
         roles.dedup();
         return Ok(roles);
     }
@@ -132,7 +133,7 @@ fn template_roles(resources: &Map<String, Value>, role: &Value) -> Result<Vec<St
         return Err(format!("the plain ARN string \"{text}\""));
     }
     match NameExpr::of(role).as_ref().and_then(NameExpr::as_get_att) {
-        Some((id, "Arn")) if resources.get(id).and_then(resource_type) == Some(ROLE_TYPE) => {
+        Some((id, "Arn")) if template.resource_type(id) == Some(ROLE_TYPE) => {
             Ok(vec![id.to_string()])
         }
         Some((id, _)) => Err(format!(
@@ -159,23 +160,19 @@ fn template_roles(resources: &Map<String, Value>, role: &Value) -> Result<Vec<St
 /// Adds `<StateMachine>LogPolicy` to a role's inline policies, unless a
 /// policy of that name is there already.
 fn add_role_policy(
-    resources: &mut Map<String, Value>,
+    template: &mut Template<'_>,
     role_id: &str,
     machine: &Machine,
 ) -> Result<(), String> {
     let policy_name = format!("{}LogPolicy", machine.id);
-    let role = resources
-        .get_mut(role_id)
-        .and_then(Value::as_object_mut)
+    let role = template
+        .resource_mut(role_id)
         .ok_or("it is not a mapping")?;
     let properties = role
-        .entry("Properties")
-        .or_insert_with(|| json!({}))
-        .as_object_mut()
+        .mapping_or_insert(PROPERTIES)
         .ok_or("its Properties is not a mapping")?;
     let policies = properties
-        .entry("Policies")
-        .or_insert_with(|| json!([]))
+        .or_insert_with("Policies", || json!([]))
         .as_array_mut()
         .ok_or("its Policies is not a list")?;
     if !policies
@@ -190,12 +187,12 @@ fn add_role_policy(
 /// Creates `<StateMachine>Role`, assumable by Step Functions, with the log
 /// policy, and points the state machine at it.
 fn create_role(
-    resources: &mut Map<String, Value>,
+    template: &mut Template<'_>,
     machine: &Machine,
     properties: &mut Map<String, Value>,
     report: &mut Report,
 ) {
-    let role_id = unique_logical_id(resources, &format!("{}Role", machine.id));
+    let role_id = template.unique_logical_id(&format!("{}Role", machine.id));
     let role = new_resource(
         ROLE_TYPE,
         machine.condition.as_ref(),
@@ -211,7 +208,7 @@ fn create_role(
             "Policies": [{"PolicyName": format!("{}LogPolicy", machine.id), "PolicyDocument": policy_document()}],
         }),
     );
-    resources.insert(role_id.clone(), role);
+    template.insert_resource(role_id.clone(), role);
     let arn = make_get_att(&role_id, "Arn");
     properties.insert(machine.flavor.role_key().into(), arn.clone());
     let added = Change::ResourceAdded {
@@ -274,15 +271,12 @@ fn add_to_sam_policies(
 mod tests {
     use super::*;
 
-    fn resources() -> Map<String, Value> {
-        json!({
+    fn resources() -> Template<'static> {
+        Template::from_value(json!({"Resources": {
             "A": {"Type": ROLE_TYPE},
             "B": {"Type": ROLE_TYPE},
             "T": {"Type": "AWS::SNS::Topic"},
-        })
-        .as_object()
-        .unwrap()
-        .clone()
+        }}))
     }
 
     #[test]

@@ -145,7 +145,7 @@ mod tests {
         Config::build(
             ConfigInputs {
                 params: params.as_object().unwrap(),
-                fragment: &json!({}),
+                template: &crate::template::model::Template::default(),
                 environment: &MacroEnvironment::default(),
             },
             &mut Report::default(),

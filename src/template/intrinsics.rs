@@ -31,11 +31,7 @@ pub fn is_no_value(value: &Value) -> bool {
 /// The argument of a one-key intrinsic object with key `name`.
 pub fn single<'a>(value: &'a Value, name: &str) -> Option<&'a Value> {
     let map = value.as_object()?;
-    // One entry: compared, not hashed.
-    match map.iter().next() {
-        Some((key, value)) if map.len() == 1 && key == name => Some(value),
-        _ => None,
-    }
+    if map.len() == 1 { map.get(name) } else { None }
 }
 
 /// Mutable access to the argument of a one-key intrinsic object.
@@ -80,14 +76,14 @@ pub fn fn_if_branches(value: &Value) -> Option<(&Value, &Value)> {
 
 /// `{"Ref": name}`.
 pub fn make_ref(name: &str) -> Value {
-    let mut map = Map::with_capacity(1);
+    let mut map = Map::new();
     map.insert("Ref".into(), Value::String(name.into()));
     Value::Object(map)
 }
 
 /// `{"Fn::GetAtt": [resource, attribute]}`.
 pub fn make_get_att(resource: &str, attribute: &str) -> Value {
-    let mut map = Map::with_capacity(1);
+    let mut map = Map::new();
     map.insert(
         "Fn::GetAtt".into(),
         Value::Array(vec![

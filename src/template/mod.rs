@@ -1,8 +1,10 @@
 //! Reading and writing CloudFormation templates (JSON or YAML), and the
 //! helpers every pass uses to look at intrinsics and resources.
 
+pub mod check;
 pub mod intrinsics;
-pub mod lookup;
+pub mod model;
+pub mod read;
 pub mod resources;
 pub mod yaml;
 

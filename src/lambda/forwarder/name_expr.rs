@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::template::intrinsics::{get_att, ref_target, single};
 
 /// One piece of a name: literal text, or the value of a reference.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Piece {
     /// Literal text.
     Text(String),
@@ -23,7 +23,7 @@ pub enum Piece {
 
 /// A name as a canonical sequence of pieces (adjacent texts merged, no
 /// empty text).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct NameExpr(Vec<Piece>);
 
 impl NameExpr {

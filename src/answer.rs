@@ -1,0 +1,365 @@
+//! Answering a macro event: the one pipeline behind every front end (the
+//! Lambda handler, `handle-event`, and `transform`'s dry runs, which answer
+//! the event their template makes).
+//!
+//! The event's bytes are read once into a [`Template`] that keeps every
+//! value as written until a pass asks for it ([`crate::template::read`]);
+//! the passes edit it; the answer is written through serde, each value no
+//! pass changed as it came. A failed transform answers with the template as
+//! received, which the template still holds. A panic anywhere becomes a
+//! `failure` naming an internal error: [`answer`] is the only place that
+//! catches one.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde::Serialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::config::{self, Config, MacroEnvironment};
+use crate::macro_event::{
+    EventIds, EventShapeError, MacroRequest, MacroResponse, json_type_name, not_a_template,
+};
+use crate::report::{Detail, Report};
+use crate::secrets::{Secrets, secret_names};
+use crate::template::model::Template;
+use crate::template::read::{self, Fragment, MapOr};
+use crate::{MAX_EVENT_BYTES, StackContext, lambda, step_functions, template};
+
+/// What answering an event found besides the answer's bytes: what the
+/// macro's log line needs.
+#[derive(Debug, Clone, Default)]
+pub struct Answered {
+    /// Whether the answer's status is `success`.
+    pub success: bool,
+    /// What the transform did and found.
+    pub report: Report,
+    /// The event's ids (empty when it could not be read).
+    pub ids: EventIds,
+    /// What a log line about the request must mask, when the report holds
+    /// warnings (messages may quote what a pass read): the secrets of the
+    /// request's parameters, of the macro's environment, and of every value
+    /// of the template a pass read.
+    pub secrets: Secrets,
+}
+
+/// Answers the macro event `bytes` with the answer's bytes (a
+/// [`MacroResponse`] as JSON), as the deployed macro and `handle-event` do:
+/// the report keeps, per resource, its first change and its first skip
+/// (what the log line of the deployed macro counts). Never panics: whatever
+/// goes wrong is a `failure` answer.
+pub fn answer(bytes: &[u8], environment: &MacroEnvironment) -> (Vec<u8>, Answered) {
+    // A summary: on the 500-function benchmark event, 21% less peak memory
+    // and 9% fewer instructions than every change with its values.
+    answer_keeping(bytes, environment, Detail::Summary)
+}
+
+/// [`answer`], its report keeping `detail` of the changes (dry runs show
+/// them all: [`Detail::Full`]).
+pub fn answer_keeping(
+    bytes: &[u8],
+    environment: &MacroEnvironment,
+    detail: Detail,
+) -> (Vec<u8>, Answered) {
+    catch_unwind(AssertUnwindSafe(|| {
+        answer_event(bytes, environment, detail)
+    }))
+    .unwrap_or_else(|panic| internal_error(bytes, &*panic))
+}
+
+fn answer_event(
+    bytes: &[u8],
+    environment: &MacroEnvironment,
+    detail: Detail,
+) -> (Vec<u8>, Answered) {
+    if bytes.len() > MAX_EVENT_BYTES {
+        return refused(EventIds::default(), oversized_message(bytes.len() as u64));
+    }
+    let read = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| read::event(text).ok());
+    let event = match read {
+        Some(MapOr::Map(event)) => event,
+        Some(MapOr::Other(value)) => {
+            let shape = EventShapeError::NotAnObject(json_type_name(&value));
+            return refused(EventIds::default(), shape.to_string());
+        }
+        None => return refused(EventIds::default(), not_json_message(bytes)),
+    };
+    let ids = EventIds::of_fields(&event.fields);
+    let request = match event.fragment {
+        Some(Fragment::Template(template)) => MacroRequest::from_fields(event.fields, template),
+        Some(Fragment::Other(value)) => Err(not_a_template(Some(&value))),
+        None => Err(not_a_template(None)),
+    };
+    let mut request = match request {
+        Ok(request) => request,
+        Err(shape) => return refused(ids, shape.to_string()),
+    };
+    let mut template = std::mem::take(&mut request.fragment);
+    let report = transform(&mut template, &request, environment, detail);
+    let success = !report.has_errors();
+    let out = if success {
+        to_json(&MacroResponse::success(&*request.request_id, &template))
+    } else {
+        let message = errors_of(&report);
+        to_json(&MacroResponse::failure(
+            &*request.request_id,
+            template.received(),
+            message,
+        ))
+    };
+    let secrets = if report.warnings().next().is_some() {
+        secrets_of(&request, &template, environment)
+    } else {
+        Secrets::default()
+    };
+    let answered = Answered {
+        success,
+        report,
+        ids,
+        secrets,
+    };
+    (out, answered)
+}
+
+/// Runs the passes on `template`: the request's parameters and the macro's
+/// environment become a [`Config`], and passes edit the template and record
+/// what they did in the report, whose errors decide success or failure.
+fn transform(
+    template: &mut Template<'_>,
+    request: &MacroRequest<Template<'_>>,
+    environment: &MacroEnvironment,
+    detail: Detail,
+) -> Report {
+    let mut report = Report::with_detail(detail);
+    let config = Config::build(
+        config::ConfigInputs {
+            params: &request.params,
+            template,
+            environment,
+        },
+        &mut report,
+    );
+    if template.resources().is_none() {
+        report.error(
+            None,
+            "the template has no Resources section (or it is not a mapping)",
+        );
+    }
+    if report.has_errors() {
+        return report;
+    }
+    let context = StackContext {
+        region: &request.region,
+        account_id: &request.account_id,
+        template_parameter_values: &request.template_parameter_values,
+    };
+    lambda::instrument(template, &config, &context, &mut report);
+    step_functions::instrument(template, &config, &context, &mut report);
+    report
+}
+
+/// The secrets of a request a log line must mask (see [`Answered::secrets`]).
+fn secrets_of(
+    request: &MacroRequest<Template<'_>>,
+    template: &Template<'_>,
+    environment: &MacroEnvironment,
+) -> Secrets {
+    let params = Value::Object(request.params.clone());
+    let mut secrets = Secrets::of_params(Some(&params), environment);
+    let names: Vec<&str> = secret_names().collect();
+    template.each_read_naming(&names, |key, value| {
+        if names.contains(&key) {
+            let mut entry = serde_json::Map::new();
+            entry.insert(key.to_string(), value.clone());
+            secrets.add_from_template(&Value::Object(entry));
+        } else {
+            secrets.add_from_template(value);
+        }
+    });
+    secrets
+}
+
+/// The failure message of a report: every error, one per line.
+fn errors_of(report: &Report) -> String {
+    report
+        .errors()
+        .map(|d| d.message.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// An answer's bytes.
+fn to_json(response: &MacroResponse<impl Serialize>) -> Vec<u8> {
+    serde_json::to_vec(response).expect("an answer serialises to memory")
+}
+
+/// The answer to an event refused before any transform (too large, not
+/// JSON, of the wrong shape): a failure without a fragment.
+fn refused(ids: EventIds, message: String) -> (Vec<u8>, Answered) {
+    let out = to_json(&MacroResponse::failure(
+        ids.request_id.as_str(),
+        Value::Null,
+        message.as_str(),
+    ));
+    let mut report = Report::default();
+    report.error(None, message);
+    let answered = Answered {
+        report,
+        ids,
+        ..Answered::default()
+    };
+    (out, answered)
+}
+
+/// Why the bytes of an event are not JSON, as serde_json says it reading
+/// them into a value (its message and position are the same whichever
+/// rule the event breaks: syntax, UTF-8, nesting, a number out of range, a
+/// lone surrogate).
+fn not_json_message(bytes: &[u8]) -> String {
+    let why = match serde_json::from_slice::<Value>(bytes) {
+        Err(e) => template::json_error(&e).to_string(),
+        // The event reader refused what serde_json accepts: say so rather
+        // than nothing (tests/template.rs checks they agree).
+        Ok(_) => "it breaks a rule of the macro's reader".to_string(),
+    };
+    format!("the macro event is not valid JSON: {why}")
+}
+
+/// The message for an event of `len` bytes, over [`MAX_EVENT_BYTES`].
+pub fn oversized_message(len: u64) -> String {
+    format!(
+        "the macro event is {len} bytes; the largest accepted is {MAX_EVENT_BYTES} bytes (Lambda's payload limit)"
+    )
+}
+
+/// The answer after a panic: a failure naming it, with the fragment as
+/// received when the event can be read again.
+fn internal_error(bytes: &[u8], panic: &(dyn std::any::Any + Send)) -> (Vec<u8>, Answered) {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    let message = format!(
+        "internal error in the DatadogServerless macro ({what}); the template was not changed. Please report this with the template that caused it."
+    );
+    #[derive(serde::Deserialize)]
+    struct FragmentOnly<'a> {
+        #[serde(borrow)]
+        fragment: Option<&'a RawValue>,
+    }
+    let fragment = serde_json::from_slice::<FragmentOnly<'_>>(bytes)
+        .ok()
+        .and_then(|event| event.fragment);
+    let ids = EventIds::read(bytes);
+    let out = to_json(&MacroResponse::failure(
+        ids.request_id.as_str(),
+        fragment,
+        message.as_str(),
+    ));
+    let mut report = Report::default();
+    report.error(None, message);
+    let answered = Answered {
+        report,
+        ids,
+        ..Answered::default()
+    };
+    (out, answered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn answered(event: &Value) -> (Value, Answered) {
+        let (out, answered) = answer(
+            &serde_json::to_vec(event).unwrap(),
+            &MacroEnvironment::default(),
+        );
+        (
+            serde_json::from_slice(&out).expect("an answer is JSON"),
+            answered,
+        )
+    }
+
+    #[test]
+    fn a_failure_answers_the_fragment_as_received() {
+        // One function instrumented, one refused: the answer carries neither edit.
+        let event = json!({"requestId": "r2", "params": {"apiKey": "k"}, "fragment": {"Resources": {
+            "Good": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12", "Handler": "a.b"}},
+            "Bad": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": {"Fn::FindInMap": ["M", "a", "b"]}, "Handler": "a.b"}}
+        }}});
+        let (response, answered) = answered(&event);
+        assert_eq!(response["status"], "failure");
+        assert_eq!(response["requestId"], "r2");
+        assert!(
+            response["errorMessage"]
+                .as_str()
+                .unwrap()
+                .contains("Resource Bad")
+        );
+        assert_eq!(response["fragment"], event["fragment"]);
+        assert!(answered.report.has_errors() && !answered.success);
+    }
+
+    #[test]
+    fn every_error_is_listed() {
+        let event = json!({"requestId": "r1", "params": {"site": "nope", "bogus": 1}, "fragment": {"Resources": {}}});
+        let (response, _) = answered(&event);
+        assert_eq!(response["status"], "failure");
+        assert_eq!(response["fragment"], json!({"Resources": {}}));
+        assert_eq!(
+            response["errorMessage"].as_str().unwrap().lines().count(),
+            2
+        );
+    }
+
+    #[test]
+    fn malformed_events_are_failures_with_their_request_id() {
+        let (response, answered) = answered(&json!({"requestId": "abc", "params": {}}));
+        assert_eq!(response["status"], "failure");
+        assert_eq!(response["requestId"], "abc");
+        assert_eq!(answered.ids.request_id, "abc");
+        let (out, _) = answer(b"not json", &MacroEnvironment::default());
+        let response: Value = serde_json::from_slice(&out).unwrap();
+        assert!(
+            response["errorMessage"]
+                .as_str()
+                .unwrap()
+                .starts_with("the macro event is not valid JSON: invalid JSON at line 1")
+        );
+    }
+
+    #[test]
+    fn a_panic_is_a_failure_naming_an_internal_error() {
+        let bytes = br#"{"requestId": "p", "fragment": {"Resources": {}}}"#;
+        let (out, answered) = internal_error(bytes, &"boom");
+        let response: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(response["requestId"], "p");
+        assert_eq!(response["fragment"], json!({"Resources": {}}));
+        assert!(
+            response["errorMessage"]
+                .as_str()
+                .unwrap()
+                .starts_with("internal error in the DatadogServerless macro (boom)")
+        );
+        assert!(!answered.success);
+    }
+
+    #[test]
+    fn the_log_masks_the_secrets_of_what_passes_read() {
+        let event = json!({"params": {"apiKey": "param-key", "forwarderArn": "arn:aws:lambda:us-east-1:1:function:f"},
+            "fragment": {"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": {
+                "Runtime": "python3.12", "Handler": "a.b", "Role": "arn:aws:iam::1:role/outside",
+                "Environment": {"Variables": {"DD_KMS_API_KEY": "template-key"}}}}}}});
+        let mut with_xray = event.clone();
+        with_xray["params"]["enableXrayTracing"] = json!(true);
+        let (_, answered) = answered(&with_xray);
+        assert!(answered.report.warnings().next().is_some());
+        let masked = answered.secrets.mask("param-key template-key");
+        assert_eq!(masked, "**** ****");
+    }
+}
