@@ -13,14 +13,17 @@
 //! Start-up does nothing but read configuration: the `DD_*` site-wide defaults
 //! ([`MacroEnvironment::from_process`], once) and `RUST_LOG`.
 
+#[cfg(feature = "lambda")]
 pub mod logging;
 pub mod summary;
 pub mod unreadable;
 
 use std::time::Instant;
 
+#[cfg(feature = "lambda")]
 use lambda_runtime::{LambdaEvent, Runtime, layers::TracingLayer, service_fn};
 use serde_json::Value;
+#[cfg(feature = "lambda")]
 use serde_json::value::RawValue;
 
 use crate::answer::Answered;
@@ -51,6 +54,11 @@ pub enum ServeError {
     /// The Lambda Runtime API client stopped with an error.
     #[error("the Lambda runtime stopped: {0}")]
     Runtime(String),
+    /// Built without the Lambda runtime.
+    #[error(
+        "this build of dd-serverless-macro cannot serve: it was built without the `lambda` feature (the Lambda runtime); build it with its default features to deploy it"
+    )]
+    NotBuilt,
 }
 
 fn missing_list(names: &[&str]) -> String {
@@ -109,6 +117,7 @@ pub fn answer(raw: Value, environment: &MacroEnvironment) -> MacroResponse {
 /// Serves macro events until the Runtime API goes away: checks that the
 /// process runs under Lambda, reads the configuration once, installs the JSON
 /// log subscriber and runs the Lambda runtime on a single thread.
+#[cfg(feature = "lambda")]
 pub fn run() -> Result<(), ServeError> {
     let missing = missing_lambda_variables();
     if !missing.is_empty() {
@@ -123,6 +132,13 @@ pub fn run() -> Result<(), ServeError> {
     runtime.block_on(serve(&environment))
 }
 
+/// Built without the `lambda` feature: serving is not possible.
+#[cfg(not(feature = "lambda"))]
+pub fn run() -> Result<(), ServeError> {
+    Err(ServeError::NotBuilt)
+}
+
+#[cfg(feature = "lambda")]
 async fn serve(environment: &MacroEnvironment) -> Result<(), ServeError> {
     let handler = service_fn(|event: LambdaEvent<Box<RawValue>>| {
         let answer = answer_bytes(event.payload.get().as_bytes(), environment);

@@ -8,8 +8,10 @@
 //! [`problem_of`] recognises in the handler. CloudFormation only ever sends
 //! JSON, so this is a safety net for other callers.
 
+#[cfg(feature = "lambda")]
 use std::task::{Context, Poll};
 
+#[cfg(feature = "lambda")]
 use lambda_runtime::{LambdaInvocation, tower::Layer, tower::Service};
 use serde_json::Value;
 
@@ -57,10 +59,12 @@ pub fn problem_in(body: &[u8]) -> Option<String> {
     problem_of(&raw).map(str::to_string)
 }
 
+#[cfg(feature = "lambda")]
 /// Tower layer that swaps an unreadable invocation body for its marker.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UnreadableLayer;
 
+#[cfg(feature = "lambda")]
 impl<S> Layer<S> for UnreadableLayer {
     type Service = UnreadableService<S>;
 
@@ -69,12 +73,14 @@ impl<S> Layer<S> for UnreadableLayer {
     }
 }
 
+#[cfg(feature = "lambda")]
 /// The service made by [`UnreadableLayer`].
 #[derive(Debug, Clone)]
 pub struct UnreadableService<S> {
     inner: S,
 }
 
+#[cfg(feature = "lambda")]
 impl<S> Service<LambdaInvocation> for UnreadableService<S>
 where
     S: Service<LambdaInvocation>,
