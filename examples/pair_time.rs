@@ -1,28 +1,34 @@
 //! Times `handle` and its floor on one event in alternation, for a ratio a
-//! change of load on a shared machine does not skew (scripts/bench): each
-//! round runs both, in turn first, and the ratio is the median of the
-//! rounds' ratios. `pair_time EVENT.json [ROUNDS]` prints
-//! `handle_ms floor_ms ratio` (medians).
+//! change of load on a shared machine does not skew (scripts/bench). Each
+//! round runs one side a few times in a row, then the other (in turn
+//! first): in a row, each side runs on the heap its own runs left, as it
+//! would alone (one run right after the other side's is slowed or sped up by
+//! the heap that side left). A round's ratio is that of its two medians; the
+//! result is the median of the rounds'. `pair_time EVENT.json [ROUNDS]`
+//! prints `handle_ms floor_ms ratio` (medians).
 
 #[path = "../benches/support/sides.rs"]
 mod sides;
 
 use std::hint::black_box;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use dd_serverless_macro::MacroEnvironment;
 
-fn handle(bytes: &[u8], environment: &MacroEnvironment) -> Duration {
-    let started = Instant::now();
-    black_box(sides::handle(bytes, environment));
-    started.elapsed()
-}
+/// Runs of one side in a row, in each round.
+const IN_A_ROW: usize = 5;
 
-fn floor(bytes: &[u8]) -> Duration {
-    let started = Instant::now();
-    black_box(sides::floor(bytes));
-    started.elapsed()
+/// The median time of `IN_A_ROW` runs of `side`, in milliseconds.
+fn time(mut side: impl FnMut()) -> f64 {
+    let runs = (0..IN_A_ROW)
+        .map(|_| {
+            let started = Instant::now();
+            side();
+            started.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    median(runs)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -33,7 +39,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (file, rounds) = match args.as_slice() {
-        [file] => (file, 200),
+        [file] => (file, 60),
         [file, rounds] => match rounds.parse() {
             Ok(rounds) if rounds > 0 => (file, rounds),
             _ => {
@@ -54,22 +60,26 @@ fn main() -> ExitCode {
         }
     };
     let environment = MacroEnvironment::default();
-    for _ in 0..rounds / 10 + 1 {
-        handle(&bytes, &environment);
-        floor(&bytes);
-    }
+    let mut handle = || {
+        black_box(sides::handle(&bytes, &environment));
+    };
+    let mut floor = || {
+        black_box(sides::floor(&bytes));
+    };
+    time(&mut handle);
+    time(&mut floor);
     let (mut handles, mut floors, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
         let (h, f) = if round % 2 == 0 {
-            let h = handle(&bytes, &environment);
-            (h, floor(&bytes))
+            let h = time(&mut handle);
+            (h, time(&mut floor))
         } else {
-            let f = floor(&bytes);
-            (handle(&bytes, &environment), f)
+            let f = time(&mut floor);
+            (time(&mut handle), f)
         };
-        handles.push(h.as_secs_f64() * 1e3);
-        floors.push(f.as_secs_f64() * 1e3);
-        ratios.push(h.as_secs_f64() / f.as_secs_f64());
+        handles.push(h);
+        floors.push(f);
+        ratios.push(h / f);
     }
     println!(
         "{:.3} {:.3} {:.3}",
