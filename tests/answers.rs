@@ -205,3 +205,81 @@ fn odd_events_get_one_answer() {
         }
     }
 }
+
+/// A dry run on a JSON template and `handle-event` on the same template as
+/// an event (its text, as written, the event's fragment; the other fields
+/// those the dry run's request has) give the same template or the same
+/// errors.
+#[test]
+fn a_dry_run_and_handle_event_agree_on_json_templates() {
+    use dd_serverless_macro::dry_run::{self, DEFAULT_TRANSFORM_NAME, DryRunOptions};
+    let environment = MacroEnvironment::default();
+    let param_sets: [&[(&str, &str)]; 2] = [
+        &[
+            ("apiKey", "0123456789abcdef0123456789abcdef"),
+            ("service", "svc"),
+        ],
+        &[
+            (
+                "apiKeySecretArn",
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-AbCdEf",
+            ),
+            ("enableXrayTracing", "true"),
+            (
+                "forwarderArn",
+                "arn:aws:lambda:us-east-1:123456789012:function:forwarder",
+            ),
+            (
+                "stepFunctionForwarderArn",
+                "arn:aws:lambda:us-east-1:123456789012:function:sf",
+            ),
+        ],
+    ];
+    let mut compared = 0;
+    for path in common::corpus_files("output") {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let Ok((template, template::Format::Json)) = template::parse(&text) else {
+            continue;
+        };
+        if template.get("Transform").is_some() {
+            continue;
+        }
+        for params in param_sets {
+            let options = DryRunOptions {
+                transform_name: DEFAULT_TRANSFORM_NAME.to_string(),
+                params: params
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                region: "us-east-1".to_string(),
+                account_id: "123456789012".to_string(),
+                ..DryRunOptions::default()
+            };
+            let outcome = dry_run::run(&template, &options, &environment).unwrap();
+            let request = dry_run::prepare(&template, &options).unwrap().request;
+            let mut head = serde_json::to_value(&request).unwrap();
+            head.as_object_mut().unwrap().remove("fragment");
+            let head = serde_json::to_string(&head).unwrap();
+            let event = format!("{},\"fragment\":{text}}}", &head[..head.len() - 1]);
+            let (response, _) = answered(event.as_bytes());
+            let name = common::stem(&path);
+            match outcome.output {
+                Some(output) => {
+                    let fragment = response["fragment"].clone();
+                    let finished = dry_run::finish(&template, fragment, DEFAULT_TRANSFORM_NAME);
+                    assert_eq!(finished, output, "{name}");
+                }
+                None => {
+                    let errors: Vec<&str> = outcome
+                        .report
+                        .errors()
+                        .map(|d| d.message.as_str())
+                        .collect();
+                    assert_eq!(response["errorMessage"], errors.join("\n"), "{name}");
+                }
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "only {compared} JSON templates compared");
+}
