@@ -197,10 +197,15 @@ fn to_json(response: &MacroResponse<impl Serialize>) -> Vec<u8> {
 
 /// The answer to an event refused before any transform (too large, not
 /// JSON, of the wrong shape): a failure without a fragment.
-fn refused(ids: EventIds, message: String) -> (Vec<u8>, Answered) {
+pub(crate) fn refused(ids: EventIds, message: String) -> (Vec<u8>, Answered) {
+    failed(ids, Value::Null, message)
+}
+
+/// A failure answering `fragment`, its one error `message`.
+fn failed(ids: EventIds, fragment: impl Serialize, message: String) -> (Vec<u8>, Answered) {
     let out = to_json(&MacroResponse::failure(
         ids.request_id.as_str(),
-        Value::Null,
+        fragment,
         message.as_str(),
     ));
     let mut report = Report::default();
@@ -221,7 +226,7 @@ fn not_json_message(bytes: &[u8]) -> String {
     let why = match serde_json::from_slice::<Value>(bytes) {
         Err(e) => template::json_error(&e).to_string(),
         // The event reader refused what serde_json accepts: say so rather
-        // than nothing (tests/template.rs checks they agree).
+        // than nothing (tests/answers.rs checks they agree).
         Ok(_) => "it breaks a rule of the macro's reader".to_string(),
     };
     format!("the macro event is not valid JSON: {why}")
@@ -253,20 +258,7 @@ fn internal_error(bytes: &[u8], panic: &(dyn std::any::Any + Send)) -> (Vec<u8>,
     let fragment = serde_json::from_slice::<FragmentOnly<'_>>(bytes)
         .ok()
         .and_then(|event| event.fragment);
-    let ids = EventIds::read(bytes);
-    let out = to_json(&MacroResponse::failure(
-        ids.request_id.as_str(),
-        fragment,
-        message.as_str(),
-    ));
-    let mut report = Report::default();
-    report.error(None, message);
-    let answered = Answered {
-        report,
-        ids,
-        ..Answered::default()
-    };
-    (out, answered)
+    failed(EventIds::read(bytes), fragment, message)
 }
 
 #[cfg(test)]

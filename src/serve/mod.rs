@@ -26,9 +26,8 @@ use serde_json::Value;
 #[cfg(feature = "lambda")]
 use serde_json::value::RawValue;
 
-use crate::answer::Answered;
 use crate::{MacroEnvironment, MacroResponse};
-use summary::RequestSummary;
+use summary::{EventIds, RequestSummary};
 
 /// The environment variables the Lambda Runtime API client needs; Lambda
 /// (and `cargo lambda watch`) always set them.
@@ -82,7 +81,7 @@ pub fn missing_lambda_variables() -> Vec<&'static str> {
 pub fn answer_bytes(bytes: &[u8], environment: &MacroEnvironment) -> Vec<u8> {
     let started = Instant::now();
     let (out, answered) = match unreadable::problem_in(bytes) {
-        Some(problem) => unreadable_answer(problem),
+        Some(problem) => crate::answer::refused(EventIds::default(), problem),
         None => crate::answer(bytes, environment),
     };
     if answered.report.warnings().next().is_some() {
@@ -96,15 +95,6 @@ pub fn answer_bytes(bytes: &[u8], environment: &MacroEnvironment) -> Vec<u8> {
     )
     .log();
     out
-}
-
-/// The answer to a body that was not JSON (see [`unreadable`]).
-fn unreadable_answer(problem: String) -> (Vec<u8>, Answered) {
-    let response = MacroResponse::failure("", Value::Null, problem.as_str());
-    let out = serde_json::to_vec(&response).expect("a response serialises to memory");
-    let mut answered = Answered::default();
-    answered.report.error(None, problem);
-    (out, answered)
 }
 
 /// [`answer_bytes`] on an event given as a JSON value.

@@ -58,7 +58,11 @@ pub fn event(text: &str) -> Result<MapOr<Event<'_>>, serde_json::Error> {
 /// Reads a template's text (as a fragment is read in an event).
 pub fn fragment(text: &str) -> Result<Template<'_>, serde_json::Error> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let template = match MapOrSeed(SectionsReader { depth: 0 }).deserialize(&mut deserializer)? {
+    let sections = LevelReader {
+        level: Level::Sections,
+        depth: 0,
+    };
+    let template = match MapOrSeed(sections).deserialize(&mut deserializer)? {
         MapOr::Map(sections) => Template::from_sections(sections),
         MapOr::Other(_) => return Err(serde_json::Error::custom("a template must be a mapping")),
     };
@@ -123,7 +127,7 @@ trait ReadMap<'de> {
     /// What the mapping becomes.
     type Out;
     /// What the mapping is, for serde's messages.
-    const WHAT: &'static str;
+    fn what(&self) -> &'static str;
     fn read<A: MapAccess<'de>>(self, map: A) -> Result<Self::Out, A::Error>;
 }
 
@@ -142,7 +146,7 @@ impl<'de, R: ReadMap<'de>> Visitor<'de> for MapOrSeed<R> {
     type Value = MapOr<R::Out>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(R::WHAT)
+        f.write_str(self.0.what())
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
@@ -193,13 +197,19 @@ struct EventReader;
 
 impl<'de> ReadMap<'de> for EventReader {
     type Out = Event<'de>;
-    const WHAT: &'static str = "a macro event";
+
+    fn what(&self) -> &'static str {
+        "a macro event"
+    }
 
     fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Event<'de>, A::Error> {
         let mut event = Event::default();
         while let Some(KeyAsWritten(key)) = map.next_key()? {
             if key == "fragment" {
-                let sections = SectionsReader { depth: 1 };
+                let sections = LevelReader {
+                    level: Level::Sections,
+                    depth: 1,
+                };
                 event.fragment = Some(match map.next_value_seed(MapOrSeed(sections))? {
                     MapOr::Map(sections) => Fragment::Template(Template::from_sections(sections)),
                     MapOr::Other(value) => Fragment::Other(value),
@@ -240,85 +250,61 @@ fn put_mapping<'de>(entries: &mut Entries<'de>, key: Key<'de>, read: MapOr<Entri
     }
 }
 
-/// A template's sections, inside `depth` lists and mappings (1 in an
-/// event); so for each reader below.
-struct SectionsReader {
+/// The levels of a template read entry by entry.
+#[derive(Debug, Clone, Copy)]
+enum Level {
+    /// The template's sections.
+    Sections,
+    /// `Resources`.
+    Resources,
+    /// A resource.
+    Resource,
+    /// A resource's `Properties`.
+    Properties,
+}
+
+impl Level {
+    /// The level of the value at `key` of a mapping of this level, when it
+    /// is read entry by entry too.
+    fn below(self, key: &str) -> Option<Level> {
+        match (self, key) {
+            (Level::Sections, "Resources") => Some(Level::Resources),
+            (Level::Resources, _) => Some(Level::Resource),
+            (Level::Resource, PROPERTIES) => Some(Level::Properties),
+            _ => None,
+        }
+    }
+}
+
+/// A mapping of one of the [`Level`]s, inside `depth` lists and mappings
+/// (the sections of an event's fragment: 1).
+struct LevelReader {
+    level: Level,
     depth: usize,
 }
 
-impl<'de> ReadMap<'de> for SectionsReader {
+impl<'de> ReadMap<'de> for LevelReader {
     type Out = Entries<'de>;
-    const WHAT: &'static str = "a template";
+
+    fn what(&self) -> &'static str {
+        match self.level {
+            Level::Sections => "a template",
+            Level::Resources => "a mapping of resources",
+            Level::Resource => "a resource",
+            Level::Properties => "properties",
+        }
+    }
 
     fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<'de>, A::Error> {
         let depth = self.depth + 1;
-        entries(&mut map, |map, sections, key| {
-            if key == "Resources" {
-                let resources = map.next_value_seed(MapOrSeed(ResourcesReader { depth }))?;
-                put_mapping(sections, key, resources);
-            } else {
-                sections.put_received_value(key, Cow::Borrowed(kept(map, depth)?));
+        entries(&mut map, |map, entries, key| {
+            match self.level.below(&key) {
+                Some(level) => {
+                    let below = map.next_value_seed(MapOrSeed(LevelReader { level, depth }))?;
+                    put_mapping(entries, key, below);
+                }
+                None => entries.put_received_value(key, Cow::Borrowed(kept(map, depth)?)),
             }
-            Ok(())
-        })
-    }
-}
-
-/// `Resources`.
-struct ResourcesReader {
-    depth: usize,
-}
-
-impl<'de> ReadMap<'de> for ResourcesReader {
-    type Out = Entries<'de>;
-    const WHAT: &'static str = "a mapping of resources";
-
-    fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<'de>, A::Error> {
-        let depth = self.depth + 1;
-        entries(&mut map, |map, resources, id| {
-            let resource = map.next_value_seed(MapOrSeed(ResourceReader { depth }))?;
-            put_mapping(resources, id, resource);
-            Ok(())
-        })
-    }
-}
-
-/// A resource.
-struct ResourceReader {
-    depth: usize,
-}
-
-impl<'de> ReadMap<'de> for ResourceReader {
-    type Out = Entries<'de>;
-    const WHAT: &'static str = "a resource";
-
-    fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<'de>, A::Error> {
-        let depth = self.depth + 1;
-        entries(&mut map, |map, resource, key| {
-            if key == PROPERTIES {
-                let properties = map.next_value_seed(MapOrSeed(PropertiesReader { depth }))?;
-                put_mapping(resource, key, properties);
-            } else {
-                resource.put_received_value(key, Cow::Borrowed(kept(map, depth)?));
-            }
-            Ok(())
-        })
-    }
-}
-
-/// A resource's `Properties`.
-struct PropertiesReader {
-    depth: usize,
-}
-
-impl<'de> ReadMap<'de> for PropertiesReader {
-    type Out = Entries<'de>;
-    const WHAT: &'static str = "properties";
-
-    fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<'de>, A::Error> {
-        let depth = self.depth + 1;
-        entries(&mut map, |map, properties, key| {
-            properties.put_received_value(key, Cow::Borrowed(kept(map, depth)?));
             Ok(())
         })
     }
