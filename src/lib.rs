@@ -72,16 +72,14 @@ pub fn partition_of(region: &str) -> &'static str {
     }
 }
 
-/// [`answer`], writing the answer's bytes to `out` (an error only when
-/// `out` fails).
+/// [`answer`], writing the answer's bytes to `out` as they are made
+/// ([`answer::answer_to`]).
 pub fn answer_bytes(
     bytes: &[u8],
     environment: &MacroEnvironment,
     out: &mut impl Write,
 ) -> io::Result<Answered> {
-    let (answer, answered) = answer(bytes, environment);
-    out.write_all(&answer)?;
-    Ok(answered)
+    answer::answer_to(bytes, environment, report::Detail::Summary, out)
 }
 
 /// [`answer`] (the name the benchmarks know).

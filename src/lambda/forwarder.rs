@@ -49,8 +49,7 @@ pub fn subscribe(
             continue;
         };
         let Some(function_type) = function
-            .get("Type")
-            .and_then(Value::as_str)
+            .str("Type")
             .filter(|t| FUNCTION_TYPES.contains(t))
             .map(str::to_string)
         else {

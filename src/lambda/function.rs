@@ -125,7 +125,7 @@ impl FunctionKind {
 
 /// The `Type` of a resource.
 pub fn resource_type<'r>(resource: &'r Entries<'_>) -> Option<&'r str> {
-    resource.get("Type")?.as_str()
+    resource.str("Type")
 }
 
 /// One function being instrumented: what was resolved about it, its

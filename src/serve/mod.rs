@@ -81,7 +81,11 @@ pub fn missing_lambda_variables() -> Vec<&'static str> {
 pub fn answer_bytes(bytes: &[u8], environment: &MacroEnvironment) -> Vec<u8> {
     let started = Instant::now();
     let (out, answered) = match unreadable::problem_in(bytes) {
-        Some(problem) => crate::answer::refused(EventIds::default(), problem),
+        Some(problem) => {
+            let mut out = Vec::new();
+            let refused = crate::answer::refused(EventIds::default(), problem, &mut out);
+            (out, refused.expect("writing to memory cannot fail"))
+        }
         None => crate::answer(bytes, environment),
     };
     if answered.report.warnings().next().is_some() {

@@ -104,11 +104,7 @@ pub fn instrument(
         let Some(resource) = template.resource(&id) else {
             continue;
         };
-        let resource_type = resource
-            .get("Type")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+        let resource_type = resource.str("Type").unwrap_or_default().to_string();
         let metadata = resource.get("Metadata");
         let Some(own_config) = config.for_resource(&id, metadata, report) else {
             continue;

@@ -51,7 +51,7 @@ pub fn is_cdk(template: &Template<'_>) -> bool {
         .is_some_and(|r| r.contains_key("CDKMetadata"))
         || template
             .each_resource()
-            .any(|(_, r)| r.get("Type").and_then(Value::as_str) == Some("AWS::CDK::Metadata"))
+            .any(|(_, r)| r.str("Type") == Some("AWS::CDK::Metadata"))
 }
 
 #[cfg(test)]

@@ -75,7 +75,7 @@ impl LogIndex {
         let types = [LOG_GROUP_TYPE, SUBSCRIPTION_FILTER_TYPE];
         for (id, resource) in template.resources_of_types(&types) {
             let props = resource.mapping(PROPERTIES);
-            if resource.get("Type").and_then(Value::as_str) == Some(LOG_GROUP_TYPE) {
+            if resource.str("Type") == Some(LOG_GROUP_TYPE) {
                 index.add_group(id, props.and_then(|p| p.get("LogGroupName")));
             } else if let Some(props) = props
                 && let (Some(destination), Some(group)) =
