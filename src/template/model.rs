@@ -274,7 +274,8 @@ impl<'a> Node<'a> {
             return true;
         };
         let raw = raw.get().as_bytes();
-        memchr::memchr(b'\\', raw).is_some() || wanted.0.find(raw).is_some()
+        memchr::memchr(b'\\', raw).is_some()
+            || memchr::memmem::find(raw, wanted.0.as_bytes()).is_some()
     }
 
     fn received(&self) -> Cow<'_, RawValue> {
@@ -753,12 +754,12 @@ impl Serialize for Received<'_, '_> {
 }
 
 /// A JSON string to look for in values kept as written ([`Items::may_hold`]).
-pub struct StringSearch(memchr::memmem::Finder<'static>);
+pub struct StringSearch(String);
 
 impl StringSearch {
     /// Looks for the JSON string `text` (as written without escapes).
     pub fn new(text: &str) -> Self {
-        StringSearch(memchr::memmem::Finder::new(&format!("\"{text}\"")).into_owned())
+        StringSearch(format!("\"{text}\""))
     }
 }
 
