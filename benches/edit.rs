@@ -8,7 +8,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dd_serverless_macro::dry_run::{self, DryRunOptions};
-use dd_serverless_macro::edit;
+use dd_serverless_macro::internals::edit;
 use dd_serverless_macro::template::{self, Format};
 use dd_serverless_macro::{MacroEnvironment, handle_with_report};
 

@@ -2,7 +2,7 @@
 //! 20 state machines), each beside its floor, `serde_json` parsing the same
 //! bytes into a `Value` and writing it back.
 //!
-//! Both sides go from bytes to bytes: `handle` is [`answer_to_vec`], the
+//! Both sides go from bytes to bytes: `handle` is [`answer`], the
 //! event's bytes to the response's bytes, as the deployed macro runs it
 //! (`handle-event` writes the same bytes to stdout as they come). `scripts/bench`
 //! reads the medians from `target/criterion/EVENT/{handle,floor}/new/`.
@@ -13,13 +13,13 @@ mod event_gen;
 mod sides;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use dd_serverless_macro::{MacroEnvironment, answer_to_vec};
+use dd_serverless_macro::{MacroEnvironment, answer};
 
 fn handle_vs_floor(c: &mut Criterion) {
     let environment = MacroEnvironment::default();
     for name in event_gen::EVENTS {
         let bytes = event_gen::event_bytes(name).expect("every listed event exists");
-        let (answer, answered) = answer_to_vec(&bytes, &environment);
+        let (answer, answered) = answer(&bytes, &environment);
         assert!(
             answered.success,
             "{name}: the generated event must transform: {}",

@@ -1,6 +1,6 @@
 //! Runs one side of a benchmark once on an event file, for instruction
 //! counts under `valgrind --tool=callgrind` (scripts/bench):
-//! `run_once handle|floor|read EVENT.json`. `handle` is `answer_to_vec`, the
+//! `run_once handle|floor|read EVENT.json`. `handle` is `answer`, the
 //! event's bytes to the answer's bytes, `floor` is serde_json reading and writing the same
 //! bytes, `read` only reads the file (the baseline both include).
 

@@ -57,7 +57,7 @@ pub fn answer(bytes: &[u8], environment: &MacroEnvironment) -> (Vec<u8>, Answere
 
 /// [`answer`], its report keeping `detail` of the changes (dry runs show
 /// them all: [`Detail::Full`]).
-pub fn answer_keeping(
+pub(crate) fn answer_keeping(
     bytes: &[u8],
     environment: &MacroEnvironment,
     detail: Detail,
@@ -68,21 +68,20 @@ pub fn answer_keeping(
     (out, answered)
 }
 
-/// [`answer_keeping`], the answer written to `out` as it is made
-/// (`handle-event`: a large answer is not held in memory besides the
-/// template). An error only when `out` fails, or when a panic came after
-/// part of the answer was written (it cannot be taken back).
+/// [`answer`], the answer written to `out` as it is made (`handle-event`:
+/// a large answer is not held in memory besides the template). An error
+/// only when `out` fails, or when a panic came after part of the answer was
+/// written (it cannot be taken back).
 pub fn answer_to(
     bytes: &[u8],
     environment: &MacroEnvironment,
-    detail: Detail,
     out: &mut impl Write,
 ) -> io::Result<Answered> {
     let mut out = Counted {
         inner: out,
         written: 0,
     };
-    guarded(bytes, environment, detail, &mut out)
+    guarded(bytes, environment, Detail::Summary, &mut out)
 }
 
 /// Where an answer is written, as far as a panic is concerned.
@@ -329,8 +328,15 @@ fn not_json_message(bytes: &[u8]) -> String {
     format!("the macro event is not valid JSON: {why}")
 }
 
+/// The answer to an event of `len` bytes, over [`MAX_EVENT_BYTES`]: a
+/// failure saying so. Front ends that stop reading at the limit give the
+/// size they counted.
+pub(crate) fn oversized(len: u64, out: &mut impl Write) -> io::Result<Answered> {
+    refused(EventIds::default(), oversized_message(len), out)
+}
+
 /// The message for an event of `len` bytes, over [`MAX_EVENT_BYTES`].
-pub fn oversized_message(len: u64) -> String {
+fn oversized_message(len: u64) -> String {
     format!(
         "the macro event is {len} bytes; the largest accepted is {MAX_EVENT_BYTES} bytes (Lambda's payload limit)"
     )

@@ -3,34 +3,42 @@
 //! Datadog, and the library behind its CLI dry runs.
 //!
 //! Every front end (the Lambda handler, `handle-event`, `transform`) answers
-//! through [`answer`]: an event's bytes in, the answer's bytes out, the
-//! template read once and each of its values parsed when a pass first asks
-//! for it. A dry run answers the event its template makes
-//! ([`handle_with_report`]). Data flows one way: the request and the
-//! macro's environment become a [`config::Config`], passes edit the
-//! template and record what they did in a [`report::Report`], and the
-//! report's errors decide success or failure.
+//! through [`answer()`] (or [`answer_to`], which writes the answer as it is
+//! made): an event's bytes in, the answer's bytes out, the template read
+//! once and each of its values parsed when a pass first asks for it. A dry
+//! run answers the event its template makes ([`handle_with_report`],
+//! [`transform`]), its [`Report`] keeping every change. Data flows one way:
+//! the request and the macro's environment ([`MacroEnvironment`]) become a
+//! configuration, passes edit the template and record what they did in the
+//! report, and the report's errors decide success or failure.
+//!
+//! The modules are private but for the front ends ([`dry_run`], the CLI's
+//! commands; [`serve`], the deployed macro) and what their entry points
+//! take and give ([`template`] files, [`report`]s).
 
-pub mod answer;
-pub mod config;
+#![deny(missing_docs)]
+
+// The front ends: the CLI's dry runs and the deployed macro; and what their
+// entry points take and give (templates as files, reports).
 pub mod dry_run;
-pub mod edit;
-pub mod lambda;
-pub mod macro_event;
 pub mod report;
-pub mod report_json;
-pub mod report_text;
-pub mod secrets;
 pub mod serve;
-pub mod step_functions;
 pub mod template;
 
-use std::io::{self, Write};
+mod answer;
+mod config;
+mod edit;
+mod lambda;
+mod macro_event;
+mod report_json;
+mod report_text;
+mod secrets;
+mod step_functions;
 
 use serde_json::Value;
 
-pub use answer::{Answered, answer};
-pub use config::MacroEnvironment;
+pub use answer::{Answered, answer, answer_to};
+pub use config::{MacroEnvironment, parameters_markdown};
 pub use macro_event::{MacroRequest, MacroResponse};
 pub use report::Report;
 
@@ -50,19 +58,42 @@ pub struct Transformed {
     pub report: Report,
 }
 
+/// Answers the event of a request (a dry run: the event its template
+/// makes), its report keeping every change, as dry runs show them.
+pub fn handle_with_report(
+    request: MacroRequest,
+    environment: &MacroEnvironment,
+) -> (MacroResponse, Report) {
+    let bytes = serde_json::to_vec(&request).expect("a request serialises");
+    let (out, answered) = answer::answer_keeping(&bytes, environment, report::Detail::Full);
+    let response = serde_json::from_slice(&out).expect("an answer is a response");
+    (response, answered.report)
+}
+
+/// [`handle_with_report`] on a request given by reference, giving the
+/// answer's fragment and the report.
+pub fn transform(request: &MacroRequest, environment: &MacroEnvironment) -> Transformed {
+    let (response, report) = handle_with_report(request.clone(), environment);
+    Transformed {
+        fragment: response.fragment,
+        report,
+    }
+}
+
 /// Facts about the stack that passes need besides the parameters.
 #[derive(Debug, Clone)]
-pub struct StackContext<'a> {
+struct StackContext<'a> {
     /// The stack's region.
-    pub region: &'a str,
-    /// The stack's account id.
-    pub account_id: &'a str,
+    region: &'a str,
+    /// The stack's account id (no pass needs it yet).
+    #[allow(dead_code)]
+    account_id: &'a str,
     /// The template's parameter values, for resolving `Ref`s.
-    pub template_parameter_values: &'a serde_json::Map<String, Value>,
+    template_parameter_values: &'a serde_json::Map<String, Value>,
 }
 
 /// The AWS partition of a region (`aws`, `aws-us-gov`, `aws-cn`).
-pub fn partition_of(region: &str) -> &'static str {
+fn partition_of(region: &str) -> &'static str {
     if region.starts_with("us-gov-") {
         "aws-us-gov"
     } else if region.starts_with("cn-") {
@@ -72,66 +103,54 @@ pub fn partition_of(region: &str) -> &'static str {
     }
 }
 
-/// [`answer`], writing the answer's bytes to `out` as they are made
-/// ([`answer::answer_to`]).
-pub fn answer_bytes(
-    bytes: &[u8],
-    environment: &MacroEnvironment,
-    out: &mut impl Write,
-) -> io::Result<Answered> {
-    answer::answer_to(bytes, environment, report::Detail::Summary, out)
-}
+/// Parts of the crate its own integration tests, benchmarks and fuzz
+/// targets check directly (the layer table, the editor of template files,
+/// the parameter table...). Not a supported interface: it changes with the
+/// crate's insides.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::config::{Config, ConfigInputs, Kind, PARAMS};
+    pub use crate::lambda::forwarder::subscribe;
+    pub use crate::lambda::function::Architecture;
+    pub use crate::lambda::handler::is_datadog_handler;
+    pub use crate::lambda::layers::{LayerKind, datadog_account, layer_arn};
+    pub use crate::report_text::render;
+    pub use crate::secrets::Secrets;
+    pub use crate::serve::summary::{EventIds, RequestSummary};
+    pub use crate::template::intrinsics::get_att;
+    pub use crate::template::model::Template;
+    pub use crate::template::resources::ids_of_types;
 
-/// [`answer`] (the name the benchmarks know).
-pub fn answer_to_vec(bytes: &[u8], environment: &MacroEnvironment) -> (Vec<u8>, Answered) {
-    answer(bytes, environment)
-}
-
-/// Answers an event given as bytes, the answer read back as a response
-/// (its report keeping every change, as dry runs show them).
-pub fn handle_bytes(bytes: &[u8], environment: &MacroEnvironment) -> (MacroResponse, Report) {
-    let (out, answered) = answer::answer_keeping(bytes, environment, report::Detail::Full);
-    let response = serde_json::from_slice(&out).expect("an answer is a response");
-    (response, answered.report)
-}
-
-/// Answers the event of a request (a dry run: the event its template makes).
-pub fn handle_with_report(
-    request: MacroRequest,
-    environment: &MacroEnvironment,
-) -> (MacroResponse, Report) {
-    let bytes = serde_json::to_vec(&request).expect("a request serialises");
-    handle_bytes(&bytes, environment)
-}
-
-/// [`handle_with_report`], without the report.
-pub fn handle(request: MacroRequest, environment: &MacroEnvironment) -> MacroResponse {
-    handle_with_report(request, environment).0
-}
-
-/// [`handle_with_report`] on a request given by reference.
-pub fn transform(request: &MacroRequest, environment: &MacroEnvironment) -> Transformed {
-    let (response, report) = handle_with_report(request.clone(), environment);
-    Transformed {
-        fragment: response.fragment,
-        report,
+    /// The AWS partition of a region.
+    pub fn partition_of(region: &str) -> &'static str {
+        crate::partition_of(region)
     }
-}
 
-/// Answers a raw JSON event (its shape checked like any event's).
-pub fn handle_value(raw: Value, environment: &MacroEnvironment) -> (MacroResponse, Report) {
-    let bytes = serde_json::to_vec(&raw).expect("a value serialises");
-    handle_bytes(&bytes, environment)
-}
+    /// The table of Datadog's published layers.
+    pub mod published {
+        pub use crate::lambda::published::*;
+    }
 
-/// The answer to an event of `len` bytes, over [`MAX_EVENT_BYTES`]: a
-/// failure saying so. Front ends that stop reading at the limit give the
-/// size they counted.
-pub fn oversized_event(len: u64) -> (MacroResponse, Report) {
-    let message = answer::oversized_message(len);
-    let mut report = Report::default();
-    report.error(None, message.clone());
-    (MacroResponse::failure("", Value::Null, message), report)
+    /// The editor of template files.
+    pub mod edit {
+        pub use crate::edit::{Construct, edit, unified_diff};
+    }
+
+    /// The report as JSON.
+    pub mod report_json {
+        pub use crate::report_json::{change_value, to_value};
+    }
+
+    /// The deployed macro's logs.
+    #[cfg(feature = "lambda")]
+    pub mod logging {
+        pub use crate::serve::logging::{log_start, subscriber};
+    }
+
+    /// The Step Functions definitions.
+    pub mod definition {
+        pub use crate::step_functions::definition::{Found, read};
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use dd_serverless_macro::dry_run::command::{self, Failure, ReportFormat, TransformCommand};
 use dd_serverless_macro::dry_run::overrides::{self, ParameterOverrides};
 use dd_serverless_macro::dry_run::{self, DryRunOptions, examples, input::Input};
-use dd_serverless_macro::{MacroEnvironment, config, template::Format};
+use dd_serverless_macro::{MacroEnvironment, parameters_markdown, template::Format};
 
 /// Instrument AWS Lambda functions and Step Functions in CloudFormation / SAM
 /// templates with Datadog: the DatadogServerless macro, runnable locally.
@@ -210,7 +210,7 @@ fn convert(file: Option<String>, format: Format, output: Option<PathBuf>) -> Res
 
 fn parameters() -> Result<(), Failure> {
     // A closed pipe (`| head`) is not an error worth reporting.
-    let _ = std::io::stdout().write_all(config::parameters_markdown().as_bytes());
+    let _ = std::io::stdout().write_all(parameters_markdown().as_bytes());
     Ok(())
 }
 

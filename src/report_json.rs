@@ -60,7 +60,7 @@ pub fn fails(report: &Report, strict: bool) -> bool {
     report.has_errors() || (strict && report.warnings().next().is_some())
 }
 
-/// The report as a JSON value of schema [`SCHEMA_VERSION`], secrets masked.
+/// The report as a JSON value of schema `SCHEMA_VERSION`, secrets masked.
 pub fn to_value(report: &Report, secrets: &Secrets, strict: bool) -> Value {
     let wire = JsonReport {
         schema_version: SCHEMA_VERSION,

@@ -16,7 +16,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use dd_serverless_macro::serve::summary::{EventIds, RequestSummary};
+use dd_serverless_macro::internals::{EventIds, RequestSummary};
 use dd_serverless_macro::{MacroEnvironment, MacroRequest, answer, handle_with_report, template};
 use serde_json::{Value, json};
 

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use dd_serverless_macro::template::{self, TemplateError};
-use dd_serverless_macro::{MacroEnvironment, handle_bytes};
+use dd_serverless_macro::{MacroEnvironment, MacroResponse, answer};
 
 /// Address-space limit for the binary on hostile input: far below what
 /// expanding a "billion laughs" would take, well above what reading a 5 MB
@@ -258,7 +258,8 @@ fn the_library_answers_bad_events_with_failures() {
         ("[1]", "not"),
         ("{\"requestId\": \"r\", \"fragment\": [1]}", "fragment"),
     ] {
-        let (response, _) = handle_bytes(event.as_bytes(), &environment);
+        let (out, _) = answer(event.as_bytes(), &environment);
+        let response: MacroResponse = serde_json::from_slice(&out).unwrap();
         assert_eq!(response.status, "failure", "{event:.40}");
         let message = response.error_message.unwrap_or_default();
         assert!(message.contains(expected), "{event:.40}: {message}");

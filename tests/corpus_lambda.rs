@@ -18,9 +18,8 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use dd_serverless_macro::lambda::layers::{datadog_account, layer_arn};
-use dd_serverless_macro::lambda::published;
-use dd_serverless_macro::{MacroEnvironment, MacroRequest, handle_with_report, partition_of};
+use dd_serverless_macro::internals::{datadog_account, layer_arn, partition_of, published};
+use dd_serverless_macro::{MacroEnvironment, MacroRequest, handle_with_report};
 use serde_json::{Map, Value, json};
 
 const SECRET_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf";

@@ -32,9 +32,10 @@ use std::path::{Path, PathBuf};
 
 use common::stem;
 use dd_serverless_macro::dry_run;
+use dd_serverless_macro::internals::definition::{self, Found};
+use dd_serverless_macro::internals::{get_att, ids_of_types};
 use dd_serverless_macro::report::Change;
-use dd_serverless_macro::step_functions::definition::{self, Found};
-use dd_serverless_macro::template::{self, intrinsics::get_att, resources::ids_of_types};
+use dd_serverless_macro::template;
 use dd_serverless_macro::{MacroRequest, Transformed};
 use serde_json::{Map, Value, json};
 use stepfn_support::{assert_context_injected, assert_idempotent, assert_untouched, run};

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use dd_serverless_macro::dry_run::command::{self, RegionSource, TransformCommand};
 use dd_serverless_macro::dry_run::input::Input;
 use dd_serverless_macro::dry_run::{self, DryRunOptions};
-use dd_serverless_macro::edit::{self, Construct};
+use dd_serverless_macro::internals::edit::{self, Construct};
 use dd_serverless_macro::template::{self, Format};
 use dd_serverless_macro::{MacroEnvironment, handle_with_report};
 use serde_json::Value;

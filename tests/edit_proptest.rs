@@ -7,7 +7,7 @@
 //!
 //! 500 cases by default; `PROPTEST_CASES=N` runs N.
 
-use dd_serverless_macro::edit::{self, Construct};
+use dd_serverless_macro::internals::edit::{self, Construct};
 use dd_serverless_macro::template::{self, Format};
 use proptest::prelude::*;
 use proptest::sample::select;

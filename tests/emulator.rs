@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use common::process::{Guarded, run_with_deadline};
 use common::{binary, child_path, read_json, repo_root, scratch, venv_tool, write_file};
-use dd_serverless_macro::config::PARAMS;
-use dd_serverless_macro::{MacroEnvironment, handle_value};
+use dd_serverless_macro::internals::PARAMS;
+use dd_serverless_macro::{MacroEnvironment, answer};
 use serde_json::{Value, json};
 
 /// How long the emulator may take to listen.
@@ -277,8 +277,11 @@ fn sorted(mut ids: Vec<String>) -> Vec<String> {
 
 /// What the library answers for the same event, as JSON.
 fn in_process(event: &Value) -> Value {
-    let (response, _) = handle_value(event.clone(), &MacroEnvironment::default());
-    serde_json::to_value(response).unwrap()
+    let (out, _) = answer(
+        &serde_json::to_vec(event).unwrap(),
+        &MacroEnvironment::default(),
+    );
+    serde_json::from_slice(&out).unwrap()
 }
 
 fn assert_failure(response: &Value, request_id: &str, mentions: &str) {
@@ -385,9 +388,12 @@ fn the_deployed_macro_answers_every_event_under_the_lambda_emulator() {
     // answer is byte for byte the library's, key order included.
     let body = lambda.post(big.to_string().as_bytes());
     requests += 1;
-    let (expected, _) = handle_value(big.clone(), &MacroEnvironment::default());
+    let (expected, _) = answer(
+        &serde_json::to_vec(&big).unwrap(),
+        &MacroEnvironment::default(),
+    );
     assert!(
-        body == serde_json::to_vec(&expected).unwrap(),
+        body == expected,
         "the raw answer differs from the library's"
     );
 

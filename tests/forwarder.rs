@@ -10,11 +10,8 @@
 
 mod stepfn_support;
 
-use dd_serverless_macro::config::{Config, ConfigInputs};
-use dd_serverless_macro::lambda::forwarder::subscribe;
+use dd_serverless_macro::internals::{Config, ConfigInputs, Template, ids_of_types, subscribe};
 use dd_serverless_macro::report::Report;
-use dd_serverless_macro::template::model::Template;
-use dd_serverless_macro::template::resources::ids_of_types;
 use dd_serverless_macro::{MacroEnvironment, MacroRequest};
 use serde_json::{Map, Value};
 use stepfn_support::*;

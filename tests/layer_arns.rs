@@ -5,14 +5,9 @@
 //! pins (issue 16, items 6 and 7). The whole table of runtimes ×
 //! architectures × regions is in tests/published_layers.rs.
 
-use dd_serverless_macro::lambda::function::Architecture;
-use dd_serverless_macro::lambda::published;
+use dd_serverless_macro::internals::{Architecture, Secrets, partition_of, published, report_json};
 use dd_serverless_macro::report::Change;
-use dd_serverless_macro::report_json;
-use dd_serverless_macro::secrets::Secrets;
-use dd_serverless_macro::{
-    MacroEnvironment, MacroRequest, Report, handle_with_report, partition_of,
-};
+use dd_serverless_macro::{MacroEnvironment, MacroRequest, Report, handle_with_report};
 use serde_json::{Value, json};
 
 const SECRET_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf";
@@ -466,7 +461,7 @@ fn the_report_says_where_each_version_came_from() {
         json!(["nodejs16.x: Datadog's last Node.js 16 layer is 120"])
     );
 
-    let text = dd_serverless_macro::report_text::render(&run.report, &Secrets::default(), false);
+    let text = dd_serverless_macro::internals::render(&run.report, &Secrets::default(), false);
     for line in [
         "Datadog-Python312:120 [parameter pythonLayerVersion (transform parameter)]",
         "Datadog-Node22-x:142 [bundled default nodeLayerVersion=142]",

@@ -10,7 +10,7 @@
 //! --test proptests` runs N. A failing case is shrunk and saved in
 //! `tests/proptests.proptest-regressions`, which is replayed first next time.
 
-use dd_serverless_macro::lambda::handler::is_datadog_handler;
+use dd_serverless_macro::internals::is_datadog_handler;
 use dd_serverless_macro::{
     MacroEnvironment, MacroRequest, MacroResponse, answer, handle_with_report,
 };

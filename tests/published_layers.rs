@@ -20,10 +20,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use dd_serverless_macro::lambda::function::Architecture;
-use dd_serverless_macro::lambda::layers::{LayerKind, datadog_account, layer_arn};
-use dd_serverless_macro::lambda::published::{self, PublishedLayer};
-use dd_serverless_macro::partition_of;
+use dd_serverless_macro::internals::published::{self, PublishedLayer};
+use dd_serverless_macro::internals::{
+    Architecture, LayerKind, datadog_account, layer_arn, partition_of,
+};
 use serde_json::Value;
 
 /// Where the generated table lives, from the crate root.
@@ -528,7 +528,7 @@ fn listed_arn(packages: &[Package], v: &Vendored, region: &str) -> Option<String
 /// where they list none or the runtime cannot run the Extension.
 #[test]
 fn every_arn_the_transform_writes_is_vendored() {
-    use dd_serverless_macro::{MacroEnvironment, MacroRequest, handle};
+    use dd_serverless_macro::{MacroEnvironment, MacroRequest, handle_with_report};
     use serde_json::json;
 
     let table = vendored();
@@ -604,7 +604,7 @@ fn every_arn_the_transform_writes_is_vendored() {
                         request_id: "table".into(),
                         template_parameter_values: Default::default(),
                     };
-                    let response = handle(request, &environment);
+                    let (response, _) = handle_with_report(request, &environment);
                     let case =
                         format!("{runtime} {arch} in {region}, Extension {extension_mode:?}");
                     if possible {

@@ -11,7 +11,7 @@ fn readme() -> String {
 
 #[test]
 fn parameter_table_matches_the_code() {
-    let table = dd_serverless_macro::config::parameters_markdown();
+    let table = dd_serverless_macro::parameters_markdown();
     assert!(
         readme().contains(&table),
         "README.md's parameter table is out of date: replace it with the output of `dd-serverless-macro parameters`"

@@ -116,7 +116,7 @@ fn nothing_changes_without_the_parameter() {
             "{name}: {:?}",
             out.report.resources
         );
-        let machines = dd_serverless_macro::template::resources::ids_of_types(
+        let machines = dd_serverless_macro::internals::ids_of_types(
             &request.fragment,
             &[
                 "AWS::StepFunctions::StateMachine",

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::process::run_with_deadline;
 use common::{read_repo_file, repo_root, venv_tool};
-use dd_serverless_macro::config::{Kind, PARAMS};
+use dd_serverless_macro::internals::{Kind, PARAMS};
 use dd_serverless_macro::template;
 use serde_json::{Value, json};
 

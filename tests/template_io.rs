@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use common::*;
 use dd_serverless_macro::template::{self, Format};
-use dd_serverless_macro::{MacroEnvironment, MacroRequest, handle};
+use dd_serverless_macro::{MacroEnvironment, MacroRequest, handle_with_report};
 use serde_json::{Value, json};
 
 /// Corpus inputs whose cfn-flip reading legitimately differs from ours, with
@@ -521,7 +521,7 @@ fn handle_event_answers_every_corpus_output_with_success() {
         let name = stem(path);
         let event = event(&name, read_json(path));
         let request: MacroRequest = serde_json::from_value(event.clone()).unwrap();
-        let response = handle(request, &environment);
+        let (response, _) = handle_with_report(request, &environment);
         if response.status != "success" || response.request_id != format!("request-{name}") {
             problems.push(format!(
                 "{name}: library answered {} ({}) for request {}",
@@ -553,7 +553,7 @@ fn handle_event_refuses_what_cannot_be_instrumented() {
         let fragment = read_json(&corpus_dir().join(format!("output/{name}.json")));
         let event = event_with_params(name, fragment, event_params(&[]));
         let request: MacroRequest = serde_json::from_value(event).unwrap();
-        let response = handle(request, &MacroEnvironment::default());
+        let (response, _) = handle_with_report(request, &MacroEnvironment::default());
         assert_eq!(response.status, "failure", "{name}");
         assert_eq!(response.request_id, format!("request-{name}"));
         let error = response.error_message.unwrap_or_default();

@@ -6,12 +6,12 @@
 
 use std::hint::black_box;
 
-use dd_serverless_macro::{MacroEnvironment, answer_to_vec};
+use dd_serverless_macro::{MacroEnvironment, answer};
 use serde_json::Value;
 
 /// The macro's answer to the event `bytes`.
 pub fn handle(bytes: &[u8], environment: &MacroEnvironment) -> Vec<u8> {
-    answer_to_vec(black_box(bytes), environment).0
+    answer(black_box(bytes), environment).0
 }
 
 /// The floor: the event read into a `Value` and written back (the value

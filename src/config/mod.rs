@@ -26,16 +26,12 @@ use crate::template::model::Template;
 
 pub use docs::parameters_markdown;
 pub use params::{API_KEY_PARAMS, Config, PARAMS, Param};
-pub use region::{
-    NotARegion, REGIONS_WITHOUT_LAYERS, UnlistedRegion, check_region, known_regions,
-    unlisted_region,
-};
+pub use region::{check_region, unlisted_region};
 pub use resource::exclusion_reason;
-pub use sources::{MacroEnvironment, Source, closest_name};
-pub use spec::{Check, Kind, ParamSpec, param};
+pub use sources::{MacroEnvironment, Source};
+pub use spec::{Kind, ParamSpec};
 pub use suggest::closest;
-pub use validate::SITES;
-pub use values::{AppSecMode, ExistingLogGroups, FieldValue, ImageRuntime};
+pub use values::{AppSecMode, ImageRuntime};
 
 /// The inputs a [`Config`] is built from.
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +75,7 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    use super::values::ExistingLogGroups;
     use super::*;
     use crate::report::Report;
     use serde_json::json;

@@ -342,11 +342,8 @@ pub fn handle_event(
     // The answer of a large event is megabytes.
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
     let written = match &event {
-        Ok(text) => crate::answer_bytes(text.as_bytes(), environment, &mut out).map(drop),
-        Err(size) => {
-            let (response, _) = crate::oversized_event(*size);
-            serde_json::to_writer(&mut out, &response).map_err(std::io::Error::from)
-        }
+        Ok(text) => crate::answer_to(text.as_bytes(), environment, &mut out),
+        Err(size) => crate::answer::oversized(*size, &mut out),
     }
     .and_then(|_| out.write_all(b"\n"))
     .and_then(|_| out.flush());

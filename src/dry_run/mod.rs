@@ -8,21 +8,21 @@
 //! can be overridden. The output keeps every other transform (the SAM one
 //! above all) and drops ours, so it can be deployed as it is.
 //!
-//! Around that: [`input`] reads templates and events, [`output`] writes
-//! the result as an edit of the user's own file ([`crate::edit`]) or, when
+//! Around that: [`input`] reads templates and events, `output` writes
+//! the result as an edit of the user's own file (`crate::edit`) or, when
 //! it cannot, as a full rendering, with the diff of the file against it;
-//! [`labelled`] renders a template knowing which resource each line is
-//! for, and [`diff`] compares such texts; [`overrides`] reads
+//! `labelled` renders a template knowing which resource each line is
+//! for, and `diff` compares such texts; [`overrides`] reads
 //! `--parameter-overrides`, and [`command`] is the CLI's commands (strict
 //! mode, where the report goes, the diff) as functions the tests reach,
 //! [`examples`] the examples their `--help` ends with.
 
 pub mod command;
-pub mod diff;
+pub(crate) mod diff;
 pub mod examples;
 pub mod input;
-pub mod labelled;
-pub mod output;
+mod labelled;
+mod output;
 pub mod overrides;
 
 use serde_json::{Map, Value};

@@ -622,14 +622,6 @@ fn lowest_version_on(edit: &FunctionEdit, wanted: impl Fn(&str) -> bool) -> Opti
     found
 }
 
-/// The number of layers in the longest branch of a `Layers` value (for tests).
-pub fn max_layer_count(layers: &Value) -> usize {
-    match fn_if_branches(layers) {
-        Some((a, b)) => max_layer_count(a).max(max_layer_count(b)),
-        None => layers.as_array().map_or(0, Vec::len),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,25 +8,24 @@
 //! with a message, never a Lambda error, which CloudFormation would only
 //! show as "Failed to execute transform". Bytes that are not JSON at all are
 //! turned into a failure too, before the runtime library would refuse them
-//! (see [`unreadable`]).
+//! (see `unreadable`).
 //!
 //! Start-up does nothing but read configuration: the `DD_*` site-wide defaults
 //! ([`MacroEnvironment::from_process`], once) and `RUST_LOG`.
 
 #[cfg(feature = "lambda")]
-pub mod logging;
-pub mod summary;
-pub mod unreadable;
+pub(crate) mod logging;
+pub(crate) mod summary;
+mod unreadable;
 
 use std::time::Instant;
 
 #[cfg(feature = "lambda")]
 use lambda_runtime::{LambdaEvent, Runtime, layers::TracingLayer, service_fn};
-use serde_json::Value;
 #[cfg(feature = "lambda")]
 use serde_json::value::RawValue;
 
-use crate::{MacroEnvironment, MacroResponse};
+use crate::MacroEnvironment;
 use summary::{EventIds, RequestSummary};
 
 /// The environment variables the Lambda Runtime API client needs; Lambda
@@ -101,13 +100,6 @@ pub fn answer_bytes(bytes: &[u8], environment: &MacroEnvironment) -> Vec<u8> {
     out
 }
 
-/// [`answer_bytes`] on an event given as a JSON value.
-pub fn answer(raw: Value, environment: &MacroEnvironment) -> MacroResponse {
-    let bytes = serde_json::to_vec(&raw).expect("a JSON value serialises");
-    let answer = answer_bytes(&bytes, environment);
-    serde_json::from_slice(&answer).expect("the macro answers with a response")
-}
-
 /// Serves macro events until the Runtime API goes away: checks that the
 /// process runs under Lambda, reads the configuration once, installs the JSON
 /// log subscriber and runs the Lambda runtime on a single thread.
@@ -152,10 +144,18 @@ async fn serve(environment: &MacroEnvironment) -> Result<(), ServeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::MacroResponse;
+    use serde_json::{Value, json};
 
     fn env() -> MacroEnvironment {
         MacroEnvironment::default()
+    }
+
+    /// [`answer_bytes`] on an event given as a JSON value.
+    fn answer(raw: Value, environment: &MacroEnvironment) -> MacroResponse {
+        let bytes = serde_json::to_vec(&raw).expect("a JSON value serialises");
+        let answer = answer_bytes(&bytes, environment);
+        serde_json::from_slice(&answer).expect("the macro answers with a response")
     }
 
     #[test]

@@ -15,13 +15,12 @@ use std::task::{Context, Poll};
 use lambda_runtime::{LambdaInvocation, tower::Layer, tower::Service};
 use serde_json::Value;
 
-use crate::{MacroEnvironment, handle_bytes};
-
 /// The only key of the marker object that stands in for an unreadable body.
 pub const MARKER_KEY: &str = "__ddServerlessMacroUnreadableEvent";
 
 /// The marker body for `body` when it is not a JSON document (or is too
 /// large), carrying the failure message; `None` when the body is JSON.
+#[cfg(any(feature = "lambda", test))]
 pub fn marker_for(body: &[u8]) -> Option<Vec<u8>> {
     // UTF-8 first: skipping over a string does not check its bytes.
     if body.len() <= crate::MAX_EVENT_BYTES
@@ -31,12 +30,14 @@ pub fn marker_for(body: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     // The library words the failure, exactly as `handle-event` would.
-    let (response, _) = handle_bytes(body, &MacroEnvironment::default());
-    let message = response
-        .error_message
-        .unwrap_or_else(|| "the macro event could not be read".to_string());
+    let (_, answered) = crate::answer(body, &crate::MacroEnvironment::default());
+    let message = answered
+        .report
+        .errors()
+        .next()
+        .map_or("the macro event could not be read", |e| e.message.as_str());
     let mut marker = serde_json::Map::new();
-    marker.insert(MARKER_KEY.to_string(), Value::String(message));
+    marker.insert(MARKER_KEY.to_string(), Value::String(message.to_string()));
     Some(serde_json::to_vec(&Value::Object(marker)).expect("a map of strings serialises"))
 }
 

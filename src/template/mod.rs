@@ -1,12 +1,12 @@
 //! Reading and writing CloudFormation templates (JSON or YAML), and the
 //! helpers every pass uses to look at intrinsics and resources.
 
-pub mod check;
-pub mod intrinsics;
-pub mod model;
-pub mod read;
-pub mod resources;
-pub mod yaml;
+mod check;
+pub(crate) mod intrinsics;
+pub(crate) mod model;
+pub(crate) mod read;
+pub(crate) mod resources;
+pub(crate) mod yaml;
 
 use serde_json::Value;
 

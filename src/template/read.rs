@@ -56,6 +56,7 @@ pub fn event(text: &str) -> Result<MapOr<Event<'_>>, serde_json::Error> {
 }
 
 /// Reads a template's text (as a fragment is read in an event).
+#[cfg(test)]
 pub fn fragment(text: &str) -> Result<Template<'_>, serde_json::Error> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let sections = LevelReader {

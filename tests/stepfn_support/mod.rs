@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use dd_serverless_macro::dry_run::{self, DryRunOptions};
+use dd_serverless_macro::internals::report_json;
 use dd_serverless_macro::report::{Change, Report};
-use dd_serverless_macro::report_json;
 use dd_serverless_macro::template::{self, Format};
 use dd_serverless_macro::{MacroEnvironment, MacroRequest, Transformed, transform};
 use serde_json::{Map, Value, json};

@@ -49,6 +49,7 @@ impl NameExpr {
     }
 
     /// The name when it is plain text.
+    #[allow(dead_code)] // only its tests read it so far
     pub fn as_literal(&self) -> Option<&str> {
         match self.0.as_slice() {
             [Piece::Text(t)] => Some(t),
