@@ -50,8 +50,9 @@ pub struct Answered {
 /// the deployed macro counts). Never panics: whatever goes wrong is a
 /// `failure` answer.
 pub fn answer(bytes: &[u8], environment: &MacroEnvironment) -> (Vec<u8>, Answered) {
-    // A summary: on the 500-function benchmark event, 21% less peak memory
-    // and 9% fewer instructions than every change with its values.
+    // A summary (and passes that ask `Report::wants_change` before building
+    // a change): 11% fewer instructions on functions-500 than every change
+    // with its values (96.6 M to 86.1 M, callgrind); peak memory the same.
     answer_keeping(bytes, environment, Detail::Summary)
 }
 

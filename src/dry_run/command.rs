@@ -339,8 +339,7 @@ pub fn handle_event(
     stdout: &mut dyn Write,
 ) -> Result<(), Failure> {
     let event = input.read(crate::MAX_EVENT_BYTES)?;
-    // The answer of a large event is megabytes.
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+    let mut out = std::io::BufWriter::new(stdout);
     let written = match &event {
         Ok(text) => crate::answer_to(text.as_bytes(), environment, &mut out),
         Err(size) => crate::answer::oversized(*size, &mut out),

@@ -68,7 +68,7 @@ pub fn unified(old: &Labelled, new: &Labelled, old_name: &str, new_name: &str) -
 /// hunk headers cyan (the names after them as they are), deleted lines red
 /// and inserted ones green.
 pub fn style(plain: &str) -> String {
-    let mut out = String::with_capacity(plain.len() + plain.len() / 4);
+    let mut out = String::new();
     // File headers are the lines before the first hunk: past it, a line
     // starting `---` is a deleted line starting `--`.
     let mut in_hunks = false;

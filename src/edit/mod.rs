@@ -218,8 +218,7 @@ fn apply(
 ) -> Result<Edited, Construct> {
     // Stable: insertions at one place keep the order they were planned in.
     splices.sort_by_key(|s| (s.range.start, s.range.end));
-    let added: usize = splices.iter().map(|s| s.text.len()).sum();
-    let mut text = String::with_capacity(original.len() + added + added / 8);
+    let mut text = String::new();
     let mut regions = Vec::with_capacity(splices.len());
     text.push_str(&original[..offset]);
     let mut cursor = 0;
