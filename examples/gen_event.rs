@@ -1,8 +1,8 @@
 //! Writes the benchmark events (see `benches/support/event_gen.rs`) as
 //! compact JSON files: `cargo run --release --example gen_event -- DIR`
-//! writes `DIR/functions-1.json`, `functions-50.json`, `functions-500.json`
-//! and `state-machines-20.json`. With a name instead of a directory
-//! (`-- functions-500`), writes that one event to standard output.
+//! writes `DIR/NAME.json` for each event (`functions-500.json`...). With a
+//! name instead of a directory (`-- functions-500`), writes that one event
+//! to standard output.
 
 #[path = "../benches/support/event_gen.rs"]
 mod event_gen;

@@ -553,15 +553,18 @@ pub fn event(fragment: Value, params: Value) -> Value {
 
 /// The named events: `functions-1`, `functions-50`, `functions-500` and
 /// `state-machines-20` from [`function_template`] and
-/// [`state_machine_template`]; `sam-500` ([`sam_globals_template`], the
-/// Forwarder) and `framework-500` ([`framework_template`]), the same number
-/// of functions in other shapes.
+/// [`state_machine_template`]; `sam-50` and `sam-500`
+/// ([`sam_globals_template`], the Forwarder), `framework-50` and
+/// `framework-500` ([`framework_template`]): the same numbers of functions
+/// in other shapes.
 pub const EVENTS: &[&str] = &[
     "functions-1",
     "functions-50",
     "functions-500",
     "state-machines-20",
+    "sam-50",
     "sam-500",
+    "framework-50",
     "framework-500",
 ];
 
@@ -572,7 +575,9 @@ pub fn event_bytes(name: &str) -> Option<Vec<u8>> {
         "functions-50" => (function_template(50), params()),
         "functions-500" => (function_template(500), params()),
         "state-machines-20" => (state_machine_template(20), params()),
+        "sam-50" => (sam_globals_template(50), forwarder_params()),
         "sam-500" => (sam_globals_template(500), forwarder_params()),
+        "framework-50" => (framework_template(50), extension_params()),
         "framework-500" => (framework_template(500), extension_params()),
         _ => return None,
     };
