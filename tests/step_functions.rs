@@ -9,6 +9,7 @@
 
 mod stepfn_support;
 
+use serde_json::json;
 use stepfn_support::*;
 
 const SET: &str = "stepfn";
@@ -43,21 +44,49 @@ fixtures!(
 );
 
 #[test]
-fn plain_arn_role_is_a_clear_error() {
+fn a_plain_arn_role_is_a_role_outside_the_template() {
+    // Instrumented like any role outside the template (SPEC §8): logging,
+    // its log group and subscription, tags and trace context, and one
+    // warning naming the role and the actions to allow on it.
     let out = run(&request(SET, "role_plain_arn"));
-    let errors: Vec<_> = out.report.errors().collect();
-    assert_eq!(errors.len(), 1);
-    let message = &errors[0].message;
-    assert_eq!(errors[0].resource.as_deref(), Some("External"));
+    assert!(!out.report.has_errors(), "{:?}", out.report.diagnostics);
+    let warnings: Vec<_> = out.report.warnings().collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].resource.as_deref(), Some("External"));
     for needle in [
-        "External",
-        "plain ARN",
-        "Fn::GetAtt",
-        "Destinations",
-        "exclude",
+        "arn:aws:iam::123456789012:role/service-role/StepFunctions-External",
+        "logs:CreateLogDelivery",
+        "logs:DescribeLogGroups",
+        "by hand",
     ] {
-        assert!(message.contains(needle), "{needle} not in: {message}");
+        assert!(
+            warnings[0].message.contains(needle),
+            "{needle} not in: {}",
+            warnings[0].message
+        );
     }
+    let resources = &out.fragment["Resources"];
+    let logging = &resources["External"]["Properties"]["LoggingConfiguration"];
+    assert_eq!(logging["Level"], "ALL");
+    assert_eq!(
+        logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"],
+        json!({"Fn::GetAtt": ["ExternalLogGroup", "Arn"]})
+    );
+    assert_eq!(
+        resources["ExternalLogGroupDatadogSubscriptionFilter"]["Type"],
+        "AWS::Logs::SubscriptionFilter"
+    );
+    assert!(
+        resources["External"]["Properties"]["Tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["Key"] == "DD_TRACE_ENABLED")
+    );
+    assert!(
+        resources["External"]["Properties"]["RoleArn"].is_string(),
+        "the role is left as written"
+    );
 }
 
 #[test]

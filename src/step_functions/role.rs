@@ -5,9 +5,9 @@
 //! `Fn::GetAtt [Role, Arn]` (list or dotted) or `Fn::Sub "${Role.Arn}"`, and
 //! gets a policy `<StateMachine>LogPolicy`. Without a role, one is created
 //! (CloudFormation) or, for SAM, the statement goes into `Policies` and SAM
-//! puts it in the role it generates. A role given as a plain ARN string is an
-//! error (SPEC §8); another role outside the template (a parameter, an
-//! import, an `Fn::Sub` ARN) is a warning saying what to add by hand.
+//! puts it in the role it generates. A role outside the template, whatever
+//! its form (a plain ARN string, a parameter, an import, an `Fn::Sub` ARN),
+//! is a warning naming it and the actions to allow on it by hand (SPEC §8).
 
 use serde_json::{Map, Value, json};
 
@@ -70,10 +70,7 @@ pub fn grant_log_delivery(
     };
     let roles = match template_roles(template, role) {
         Ok(roles) => roles,
-        Err(what) if !is_plain_arn(role) => {
-            // SPEC §12: a role outside the template is a warning (the
-            // statement must be added by hand); only a plain ARN string is
-            // the error SPEC §8 asks for.
+        Err(what) => {
             report.warn(
                 Some(&machine.id),
                 format!(
@@ -83,17 +80,6 @@ pub fn grant_log_delivery(
                 ),
             );
             return true;
-        }
-        Err(what) => {
-            report.error(
-                Some(&machine.id),
-                format!(
-                    "State machine {id}: its {role_key} is {what}, so the macro cannot allow that role to deliver logs to the log group it adds for the Datadog Forwarder. Declare the role in this template and set {role_key} to {{\"Fn::GetAtt\": [ROLE, \"Arn\"]}}; or give {id} a {logging}.Destinations log group of your own (with a role allowed to deliver logs to it); or leave {id} alone with the `exclude` parameter or `Metadata: {{Datadog: {{Exclude: true}}}}`.",
-                    id = machine.id,
-                    logging = machine.flavor.logging_key(),
-                ),
-            );
-            return false;
         }
     };
     for role_id in roles {
@@ -112,14 +98,6 @@ pub fn grant_log_delivery(
     true
 }
 
-/// Whether a role is written as a plain ARN string (in any `Fn::If` branch).
-fn is_plain_arn(role: &Value) -> bool {
-    match fn_if_branches(role) {
-        Some((a, b)) => is_plain_arn(a) || is_plain_arn(b),
-        None => role.is_string(),
-    }
-}
-
 /// The logical ids of the template's roles a role ARN refers to, or a
 /// description of what it is instead.
 fn template_roles(template: &Template<'_>, role: &Value) -> Result<Vec<String>, String> {
@@ -130,7 +108,11 @@ fn template_roles(template: &Template<'_>, role: &Value) -> Result<Vec<String>, 
         return Ok(roles);
     }
     if let Some(text) = role.as_str() {
-        return Err(format!("the plain ARN string \"{text}\""));
+        return Err(if text.starts_with("arn:") {
+            format!("the ARN \"{text}\", a role outside this template")
+        } else {
+            format!("the string \"{text}\", not the ARN of a role")
+        });
     }
     match NameExpr::of(role).as_ref().and_then(NameExpr::as_get_att) {
         Some((id, "Arn")) if template.resource_type(id) == Some(ROLE_TYPE) => {
@@ -306,7 +288,10 @@ mod tests {
     fn roles_outside_the_template_are_described() {
         let r = resources();
         for (role, says) in [
-            (json!("arn:aws:iam::1:role/x"), "plain ARN string"),
+            (
+                json!("arn:aws:iam::1:role/x"),
+                "the ARN \"arn:aws:iam::1:role/x\", a role outside this template",
+            ),
             (json!({"Ref": "RoleParam"}), "a role outside this template"),
             (
                 json!({"Fn::Sub": "arn:${AWS::Partition}:iam::1:role/x"}),
