@@ -38,7 +38,8 @@ macro_rules! parameters {
 
         /// Every parameter's declaration, in table order (the README's):
         /// `PARAMS[p as usize]` declares `p`.
-        pub static PARAMS: &[ParamSpec] = &[$($spec.doc($doc)),*];
+        pub static PARAMS: &[ParamSpec] =
+            &[$($spec.doc($doc).literal(<$type as FieldValue>::LITERAL)),*];
 
         /// All parameters, typed and validated: one field per parameter of
         /// the table. Text parameters are JSON values: a string, or an

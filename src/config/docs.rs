@@ -27,11 +27,14 @@ pub fn parameters_markdown() -> String {
             .macro_env
             .map(|e| format!("`{e}`"))
             .unwrap_or_else(|| "—".to_string());
+        let kind = spec.kind.table_name();
+        let kind = match spec.literal {
+            true => format!("{kind} (literal)"),
+            false => kind.into_owned(),
+        };
         out.push_str(&format!(
-            "| `{}` | {} | {default} | {env} | {} |\n",
-            spec.name,
-            spec.kind.table_name(),
-            spec.doc
+            "| `{}` | {kind} | {default} | {env} | {} |\n",
+            spec.name, spec.doc
         ));
     }
     for spec in PARAMS {
@@ -52,7 +55,7 @@ mod tests {
         let aliases: usize = PARAMS.iter().map(|s| s.aliases.len()).sum();
         assert_eq!(table.lines().count(), 2 + PARAMS.len() + aliases);
         assert!(table.contains(
-            "| `site` | string | `datadoghq.com` | `DD_SITE` | `DD_SITE`: the Datadog site to send data to. |\n"
+            "| `site` | string (literal) | `datadoghq.com` | `DD_SITE` | `DD_SITE`: the Datadog site to send data to. |\n"
         ));
         assert!(table.contains("| `pythonLayerVersion` | int | `127` | — |"));
         assert!(table.contains("| `rubyLayerVersion` | int | `29` | — |"));

@@ -307,6 +307,64 @@ mod tests {
     }
 
     #[test]
+    fn an_intrinsic_where_a_literal_is_needed_is_an_error_naming_the_parameter() {
+        let literal: Vec<&str> = PARAMS
+            .iter()
+            .filter(|s| s.literal)
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(
+            literal,
+            ["useLayersFromAccount", "site", "gitData", "imageRuntime"]
+        );
+        for name in literal {
+            for intrinsic in [json!({"Ref": "P"}), json!({"Fn::Sub": "${P}"})] {
+                let function = intrinsic
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .next()
+                    .unwrap()
+                    .clone();
+                let given = json!({ name: intrinsic });
+                let expected = format!(
+                    "parameter `{name}` must be a literal value, known when the transform runs, not the intrinsic function {function}"
+                );
+                let (_, r) = build(given.clone(), json!({}), &[]);
+                let errs = errors(&r);
+                assert!(
+                    errs.len() == 1 && errs[0].starts_with(&expected),
+                    "{given}: {errs:?}"
+                );
+                let mappings = json!({"Mappings": {"Datadog": {"Parameters": given}}});
+                let (_, r) = build(json!({}), mappings, &[]);
+                assert_eq!(errors(&r), errs, "{name} in Mappings");
+                let (c, mut r) = build(json!({}), json!({}), &[]);
+                c.with_overrides("Fn", given.as_object().unwrap(), &mut r);
+                let own = format!("Resource Fn (Metadata.Datadog.Parameters): {}", errs[0]);
+                assert_eq!(errors(&r), [own], "{name} in Metadata");
+            }
+        }
+    }
+
+    #[test]
+    fn intrinsic_tags_warn_once_where_they_would_become_resource_tags() {
+        let tags = json!({"Fn::Sub": "team:${Team}"});
+        let (_, r) = build(json!({"tags": tags}), json!({}), &[]);
+        assert_eq!(r.warnings().count(), 0, "only DD_TAGS: nothing lost");
+        for forwarder in ["forwarderArn", "stepFunctionForwarderArn"] {
+            let params = json!({"tags": tags, forwarder: "arn:aws:lambda:us-east-1:1:function:f"});
+            let (_, r) = build(params, json!({}), &[]);
+            let warnings: Vec<&str> = r.warnings().map(|w| w.message.as_str()).collect();
+            assert_eq!(warnings.len(), 1, "{warnings:?}");
+            assert!(
+                warnings[0].starts_with("the `tags` parameter is the intrinsic function Fn::Sub"),
+                "{warnings:?}"
+            );
+        }
+    }
+
+    #[test]
     fn all_problems_are_reported_together() {
         let (_, r) = build(
             json!({"site": "x", "addLayers": 3, "nope": 1}),

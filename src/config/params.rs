@@ -103,7 +103,7 @@ parameters! {
     /// `DD_TAGS` (`k:v,k:v`); resource tags in forwarder mode.
     tags: Option<Value> = param("tags", Text).macro_env("DD_TAGS");
     /// `sha,url`: appends git.commit.sha and git.repository_url to `DD_TAGS`.
-    git_data: Option<Value> = param("gitData", Text);
+    git_data: Option<String> = param("gitData", Text);
     /// Logical ids of functions to leave untouched.
     exclude: Vec<String> = param("exclude", IdList);
     /// Subscribe each function's log group to this Datadog Forwarder.

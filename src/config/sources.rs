@@ -13,6 +13,7 @@ use super::params::{API_KEY_PARAMS, Config, PARAMS, Param};
 use super::spec::Kind;
 use super::{ConfigInputs, prefix};
 use crate::report::Report;
+use crate::template::intrinsics::{intrinsic_name, is_intrinsic};
 
 /// Where a parameter's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,6 +186,15 @@ impl Merged {
     }
 }
 
+/// Why an intrinsic function is no value for a parameter whose value the
+/// transform needs (the rest of the sentence `parameter `name` ...`).
+fn not_literal(value: &Value) -> String {
+    format!(
+        "must be a literal value, known when the transform runs, not the intrinsic function {}: CloudFormation resolves intrinsics only after the macro has run. Write the value itself.",
+        intrinsic_name(value).unwrap_or_default()
+    )
+}
+
 /// The known parameter closest to an unknown name, when close enough.
 pub fn closest_name(unknown: &str) -> Option<&'static str> {
     let names = PARAMS
@@ -251,6 +261,7 @@ impl Config {
                 continue;
             }
             let problem = match spec.kind.normalize(value) {
+                Ok(value) if spec.literal && is_intrinsic(&value) => Some(not_literal(&value)),
                 Ok(value) => {
                     let broken = spec.check.zip(value.as_str()).map(|(check, s)| check(s));
                     values.insert(param, value);

@@ -194,6 +194,10 @@ pub struct ParamSpec {
     pub secret: bool,
     /// A rule on its literal values, beyond its kind.
     pub check: Option<Check>,
+    /// Whether its value must be known when the transform runs (its field
+    /// cannot hold an intrinsic function: `site`, `useLayersFromAccount`,
+    /// `imageRuntime`, `gitData`); set from the field's type.
+    pub literal: bool,
     /// One line saying what it does (the README table): the declaration's doc comment.
     pub doc: &'static str,
 }
@@ -211,6 +215,7 @@ pub const fn param(name: &'static str, kind: Kind) -> ParamSpec {
         sets: None,
         secret: false,
         check: None,
+        literal: false,
         doc: "",
     }
 }
@@ -275,6 +280,12 @@ impl ParamSpec {
             check: Some(check),
             ..self
         }
+    }
+
+    /// Whether its value must be literal (the declaration macro passes
+    /// what the field's type says).
+    pub const fn literal(self, literal: bool) -> ParamSpec {
+        ParamSpec { literal, ..self }
     }
 
     /// Its one-line doc (the declaration macro passes the doc comment).

@@ -6,6 +6,7 @@ use super::params::{API_KEY_PARAMS, Config, Param};
 use super::values::AppSecMode;
 use super::{Source, prefix};
 use crate::report::Report;
+use crate::template::intrinsics::{intrinsic_name, is_intrinsic};
 
 /// The sites Datadog runs.
 pub const SITES: &[&str] = &[
@@ -145,6 +146,17 @@ impl Config {
                 format!(
                     "{pre}`lambdaFips` is true but the site is {}; FIPS endpoints exist only for ddog-gov.com.",
                     self.site
+                ),
+            );
+        }
+        if let Some(tags) = self.tags.as_ref().filter(|t| is_intrinsic(t))
+            && (self.forwarder_arn.is_some() || self.step_function_forwarder_arn.is_some())
+        {
+            report.warn(
+                resource,
+                format!(
+                    "{pre}the `tags` parameter is the intrinsic function {}, which the macro cannot split into the resource tags it adds for the Datadog Forwarder (on functions with `forwarderArn`, on state machines): only DD_TAGS gets it. Give `tags` as literal text (`key:value,key:value`) to have those tags.",
+                    intrinsic_name(tags).unwrap_or_default()
                 ),
             );
         }

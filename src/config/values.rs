@@ -13,6 +13,12 @@ pub trait FieldValue: Sized {
     /// The field as JSON (the form [`FieldValue::from_json`] reads), `None`
     /// when it holds nothing.
     fn to_json(&self) -> Option<Value>;
+
+    /// Whether the field holds only what is known when the transform runs:
+    /// a value of its parameter that is an intrinsic function, which only
+    /// CloudFormation can resolve later, is then an error, not a value
+    /// left unset.
+    const LITERAL: bool = false;
 }
 
 impl FieldValue for bool {
@@ -59,9 +65,10 @@ impl FieldValue for Option<Value> {
     }
 }
 
-/// Text that must be known now: a string given (an intrinsic counts as
-/// none), else the default.
+/// Text that must be known now: a string given, else the default.
 impl FieldValue for String {
+    const LITERAL: bool = true;
+
     fn from_json(value: Option<&Value>, default: Option<&Value>) -> String {
         value
             .and_then(Value::as_str)
@@ -75,8 +82,10 @@ impl FieldValue for String {
     }
 }
 
-/// Text that must be known now, if given: an intrinsic counts as none.
+/// Text that must be known now, if given.
 impl FieldValue for Option<String> {
+    const LITERAL: bool = true;
+
     fn from_json(value: Option<&Value>, _: Option<&Value>) -> Option<String> {
         value.and_then(Value::as_str).map(str::to_string)
     }
@@ -172,6 +181,8 @@ impl ImageRuntime {
 }
 
 impl FieldValue for Option<ImageRuntime> {
+    const LITERAL: bool = true;
+
     fn from_json(value: Option<&Value>, _: Option<&Value>) -> Option<ImageRuntime> {
         value
             .and_then(Value::as_str)

@@ -374,11 +374,7 @@ pub fn clean_repository_url(url: &str) -> String {
 
 /// The `DD_TAGS` value: `tags`, then the git tags of `gitData`.
 fn dd_tags(config: &Config) -> Option<Value> {
-    let git = config
-        .git_data
-        .as_ref()
-        .and_then(Value::as_str)
-        .and_then(git_tags);
+    let git = config.git_data.as_deref().and_then(git_tags);
     match (&config.tags, git) {
         (None, None) => None,
         (Some(tags), None) => Some(tags.clone()),

@@ -27,7 +27,7 @@ pub fn parse_tag_list(text: &str) -> Vec<(String, String)> {
 }
 
 /// The tags a state machine should have, in the order they are added.
-fn wanted_tags(config: &Config, machine: &Machine, report: &mut Report) -> Vec<(String, Value)> {
+fn wanted_tags(config: &Config) -> Vec<(String, Value)> {
     let mut tags = Vec::new();
     for (key, value) in [
         ("service", &config.service),
@@ -38,20 +38,13 @@ fn wanted_tags(config: &Config, machine: &Machine, report: &mut Report) -> Vec<(
             tags.push((key.to_string(), value.clone()));
         }
     }
-    match &config.tags {
-        Some(Value::String(text)) => tags.extend(
+    // An intrinsic `tags` cannot be split: the configuration warned of it once.
+    if let Some(Value::String(text)) = &config.tags {
+        tags.extend(
             parse_tag_list(text)
                 .into_iter()
                 .map(|(k, v)| (k, Value::String(v))),
-        ),
-        Some(_) => report.warn(
-            Some(&machine.id),
-            format!(
-                "State machine {}: the `tags` parameter is an intrinsic function, which the macro cannot split into tags; it was not applied.",
-                machine.id
-            ),
-        ),
-        None => {}
+        );
     }
     tags.push((
         MACRO_VERSION_TAG.to_string(),
@@ -69,7 +62,7 @@ pub fn add(
     config: &Config,
     report: &mut Report,
 ) {
-    let wanted = wanted_tags(config, machine, report);
+    let wanted = wanted_tags(config);
     let sam = machine.flavor.is_sam();
     let tags = properties
         .entry("Tags")
