@@ -233,6 +233,7 @@ fn transform(
         },
         &mut report,
     );
+    check_region(&request.region, &mut report);
     if template.resources().is_none() {
         report.error(
             None,
@@ -250,6 +251,22 @@ fn transform(
     lambda::instrument(template, &config, &context, &mut report);
     step_functions::instrument(template, &config, &context, &mut report);
     report
+}
+
+/// The event's `region`, which layer ARNs are built with: missing or not a
+/// region is an error (never an ARN with an empty region); a region of the
+/// right form this macro does not list (a new one, or a typo) is a warning.
+fn check_region(region: &str, report: &mut Report) {
+    if region.is_empty() {
+        report.error(
+            None,
+            "the macro event has no `region`: CloudFormation always sends the stack's region, which layer ARNs are built with; add it to the event (a dry run takes it from --region).",
+        );
+    } else if let Err(refused) = config::check_region(region) {
+        report.error(None, format!("the macro event's region: {refused}"));
+    } else if let Some(unlisted) = config::unlisted_region(region) {
+        report.warn(None, unlisted.to_string());
+    }
 }
 
 /// The secrets of a request a log line must mask (see [`Answered::secrets`]).
@@ -397,7 +414,7 @@ mod tests {
     #[test]
     fn a_failure_answers_the_fragment_as_received() {
         // One function instrumented, one refused: the answer carries neither edit.
-        let event = json!({"requestId": "r2", "params": {"apiKey": "k"}, "fragment": {"Resources": {
+        let event = json!({"requestId": "r2", "region": "us-east-1", "params": {"apiKey": "k"}, "fragment": {"Resources": {
             "Good": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12", "Handler": "a.b"}},
             "Bad": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": {"Fn::FindInMap": ["M", "a", "b"]}, "Handler": "a.b"}}
         }}});
@@ -416,13 +433,60 @@ mod tests {
 
     #[test]
     fn every_error_is_listed() {
-        let event = json!({"requestId": "r1", "params": {"site": "nope", "bogus": 1}, "fragment": {"Resources": {}}});
+        let event = json!({"requestId": "r1", "region": "us-east-1", "params": {"site": "nope", "bogus": 1}, "fragment": {"Resources": {}}});
         let (response, _) = answered(&event);
         assert_eq!(response["status"], "failure");
         assert_eq!(response["fragment"], json!({"Resources": {}}));
         assert_eq!(
             response["errorMessage"].as_str().unwrap().lines().count(),
             2
+        );
+    }
+
+    #[test]
+    fn an_event_without_a_region_or_with_one_that_is_not_a_region_fails() {
+        let function = json!({"Resources": {"F": {"Type": "AWS::Lambda::Function",
+            "Properties": {"Runtime": "python3.12", "Handler": "a.b"}}}});
+        let cases = [
+            (json!(null), "the macro event has no `region`"),
+            (json!(""), "the macro event has no `region`"),
+            (
+                json!("EU-WEST-1"),
+                "the macro event's region: `EU-WEST-1` is not an AWS region; did you mean eu-west-1?",
+            ),
+            (
+                json!("foo bar"),
+                "the macro event's region: `foo bar` is not an AWS region (a region looks like us-east-1",
+            ),
+        ];
+        for (region, says) in cases {
+            let mut event = json!({"requestId": "r", "fragment": function});
+            if !region.is_null() {
+                event["region"] = region.clone();
+            }
+            let (response, _) = answered(&event);
+            assert_eq!(response["status"], "failure", "{region}");
+            let message = response["errorMessage"].as_str().unwrap();
+            assert!(message.starts_with(says), "{region}: {message}");
+            assert_eq!(
+                response["fragment"], function,
+                "no ARN with an empty region"
+            );
+        }
+        let topic = json!({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}});
+        let event = json!({"requestId": "r", "region": "eu-wst-1", "fragment": topic});
+        let (response, answered) = answered(&event);
+        assert_eq!(response["status"], "success");
+        let warnings: Vec<&str> = answered
+            .report
+            .warnings()
+            .map(|w| w.message.as_str())
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                "region `eu-wst-1` is not an AWS region this macro knows (did you mean eu-west-1?); layer ARNs are built with it as given"
+            ]
         );
     }
 
@@ -461,7 +525,7 @@ mod tests {
 
     #[test]
     fn the_log_masks_the_secrets_of_what_passes_read() {
-        let event = json!({"params": {"apiKey": "param-key", "forwarderArn": "arn:aws:lambda:us-east-1:1:function:f"},
+        let event = json!({"region": "us-east-1", "params": {"apiKey": "param-key", "forwarderArn": "arn:aws:lambda:us-east-1:1:function:f"},
             "fragment": {"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": {
                 "Runtime": "python3.12", "Handler": "a.b", "Role": "arn:aws:iam::1:role/outside",
                 "Environment": {"Variables": {"DD_KMS_API_KEY": "template-key"}}}}}}});

@@ -2,8 +2,9 @@
 //! runs (for "did you mean"). A region is an input of the transform like its
 //! parameters: layer ARNs are built with it, so a typo must stop the run
 //! rather than give `arn:aws:lambda:eu west 1:...`. The dry run checks
-//! `--region` with [`check_region`] (an error) and [`unlisted_region`] (a
-//! warning); a macro event's `region` is to be checked with them too.
+//! `--region` with [`check_region`] (a usage error); every macro event's
+//! `region` (the dry run's too) is checked with it and [`unlisted_region`]
+//! (a warning) by `answer`.
 
 use std::sync::LazyLock;
 

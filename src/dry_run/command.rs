@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::input::{Input, TemplateFile};
 use super::output::Written;
 use super::{DryRunOptions, diff, finish, prepare};
-use crate::config::{check_region, unlisted_region};
+use crate::config::check_region;
 use crate::report::Report;
 use crate::secrets::Secrets;
 use crate::template::{self, Format};
@@ -186,9 +186,6 @@ pub fn transform(
     }
     let secrets = Secrets::collect(&prepared.request, environment, &[original]);
     let (response, mut report) = handle_with_report(prepared.request, environment);
-    if let Some(unlisted) = unlisted_region(&options.region) {
-        report.warn(None, unlisted.to_string());
-    }
     // What is written is made before the report, which notes how.
     let outputs = match refusal(&response, &report, command.strict, json_on_stderr) {
         Some(failure) => Err(failure),

@@ -162,7 +162,7 @@ mod tests {
     fn a_plain_event_succeeds_and_echoes_the_request_id() {
         let fragment = json!({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}});
         let response = answer(
-            json!({"requestId": "r-1", "fragment": fragment.clone(), "params": {}}),
+            json!({"requestId": "r-1", "region": "us-east-1", "fragment": fragment.clone(), "params": {}}),
             &env(),
         );
         assert_eq!(response.status, "success", "{response:?}");
