@@ -10,7 +10,7 @@ use std::rc::Rc;
 use serde_json::{Map, Value};
 
 use crate::StackContext;
-use crate::config::Config;
+use crate::config::{Config, closest};
 use crate::report::{Change, Report, ResourceReport};
 use crate::template::intrinsics::{is_intrinsic, ref_target};
 use crate::template::model::{Entries, PROPERTIES, Template};
@@ -94,6 +94,63 @@ impl RuntimeFamily {
         }
     }
 }
+
+/// Every runtime identifier Lambda knows, current and deprecated (the
+/// `Runtime` enum of the Lambda API, botocore 1.43.127): a `Runtime` not
+/// listed is a typo, warned of with the closest listed one.
+pub const LAMBDA_RUNTIMES: &[&str] = &[
+    "nodejs",
+    "nodejs4.3",
+    "nodejs4.3-edge",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "nodejs12.x",
+    "nodejs14.x",
+    "nodejs16.x",
+    "nodejs18.x",
+    "nodejs20.x",
+    "nodejs22.x",
+    "nodejs24.x",
+    "nodejs26.x",
+    "java8",
+    "java8.al2",
+    "java8.al2023",
+    "java11",
+    "java11.al2023",
+    "java17",
+    "java17.al2023",
+    "java21",
+    "java25",
+    "python2.7",
+    "python3.6",
+    "python3.7",
+    "python3.8",
+    "python3.9",
+    "python3.10",
+    "python3.11",
+    "python3.12",
+    "python3.13",
+    "python3.14",
+    "python3.15",
+    "dotnetcore1.0",
+    "dotnetcore2.0",
+    "dotnetcore2.1",
+    "dotnetcore3.1",
+    "dotnet6",
+    "dotnet8",
+    "dotnet10",
+    "go1.x",
+    "ruby2.5",
+    "ruby2.7",
+    "ruby3.2",
+    "ruby3.3",
+    "ruby3.4",
+    "ruby4.0",
+    "provided",
+    "provided.al2",
+    "provided.al2023",
+];
 
 /// The instruction set of a function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,6 +411,7 @@ pub fn view<'a>(
         }
         None => {}
     }
+    note_runtime(&mut edit);
     if let Some(archs) = edit.inherited("Architectures").cloned() {
         let first = match &archs {
             Value::Array(items) => items.first().cloned(),
@@ -376,6 +434,41 @@ pub fn view<'a>(
         }
     }
     edit
+}
+
+/// What a runtime without a Datadog library means for the function, in
+/// its report (no library layer, no Datadog handler; the environment, the
+/// Extension when it is on and `customHandler` still apply); and when Lambda does not know
+/// the runtime at all (`pyhton3.12`), a warning naming the closest it knows.
+fn note_runtime(edit: &mut FunctionEdit) {
+    let Some(runtime) = edit.runtime.clone() else {
+        return;
+    };
+    if !matches!(
+        edit.family,
+        RuntimeFamily::Custom | RuntimeFamily::Unsupported
+    ) {
+        return;
+    }
+    if !LAMBDA_RUNTIMES.contains(&runtime.as_str()) {
+        let hint = match closest(&runtime, LAMBDA_RUNTIMES.iter().copied()) {
+            Some(meant) => format!("did you mean {meant}?"),
+            None => "see the runtimes Lambda lists.".to_string(),
+        };
+        edit.warn(format!(
+            "Resource {} has the Runtime \"{runtime}\", which is not a Lambda runtime; {hint} Until it is corrected, the function gets no Datadog library layer and its handler is not redirected.",
+            edit.id
+        ));
+    }
+    let custom = edit.config.redirect_handlers && edit.config.custom_handler.is_some();
+    let handler = if custom {
+        ""
+    } else {
+        ", handler not redirected"
+    };
+    edit.change(Change::Skipped {
+        reason: format!("{runtime} has no Datadog library: no library layer{handler}"),
+    });
 }
 
 #[cfg(test)]
@@ -410,6 +503,55 @@ mod tests {
         ];
         for (runtime, family) in table {
             assert_eq!(RuntimeFamily::of(runtime), family, "{runtime}");
+            assert!(
+                family == Unsupported || LAMBDA_RUNTIMES.contains(&runtime),
+                "{runtime} has a Datadog library but is not in LAMBDA_RUNTIMES"
+            );
+        }
+    }
+
+    #[test]
+    fn a_runtime_lambda_does_not_know_is_a_warning_naming_the_closest() {
+        let template = |runtime: &str| {
+            json!({"Resources": {"F": {"Type": "AWS::Lambda::Function",
+                "Properties": {"Runtime": runtime, "Handler": "app.handler"}}}})
+        };
+        let cases = [
+            ("pyhton3.12", Some("did you mean python3.12?")),
+            ("Python3.12", Some("did you mean python3.12?")),
+            ("nodejs22", Some("did you mean nodejs22.x?")),
+            ("cobol", Some("see the runtimes Lambda lists.")),
+            ("go1.x", None),
+            ("provided.al2023", None),
+            ("python3.15", None),
+        ];
+        for (runtime, hint) in cases {
+            let out = crate::dry_run::in_us_east_1(&template(runtime));
+            let warnings = out.messages(crate::report::Severity::Warning);
+            match hint {
+                Some(hint) => assert_eq!(
+                    warnings,
+                    [format!(
+                        "Resource F has the Runtime \"{runtime}\", which is not a Lambda runtime; {hint} Until it is corrected, the function gets no Datadog library layer and its handler is not redirected."
+                    )]
+                ),
+                None => assert!(warnings.is_empty(), "{runtime}: {warnings:?}"),
+            }
+            // Known or not, the report says what a runtime without a
+            // library gets; the function keeps its handler and has no layer.
+            let skipped = Change::Skipped {
+                reason: format!(
+                    "{runtime} has no Datadog library: no library layer, handler not redirected"
+                ),
+            };
+            assert!(
+                out.report.resources[0].changes.contains(&skipped),
+                "{runtime}: {:?}",
+                out.report.resources
+            );
+            let props = &out.output.as_ref().unwrap()["Resources"]["F"]["Properties"];
+            assert_eq!(props["Handler"], "app.handler");
+            assert!(props.get("Layers").is_none());
         }
     }
 
