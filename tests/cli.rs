@@ -608,9 +608,9 @@ fn a_given_parameter_that_loses_to_the_template_is_a_warning_strict_refuses() {
             .lines()
             .filter(|l| l.starts_with("warning: "))
             .collect::<Vec<_>>(),
+        // One cause (the Globals value), one warning for both functions.
         [
-            "warning: Resource AddBookFunction keeps its DD_SITE \"datadoghq.com\" (SAM Globals.Function.Environment.Variables) over \"datadoghq.eu\" from parameter `site` (transform parameter). Remove one of the two so that they cannot disagree.",
-            "warning: Resource ListBooksFunction keeps its DD_SITE \"datadoghq.com\" (SAM Globals.Function.Environment.Variables) over \"datadoghq.eu\" from parameter `site` (transform parameter). Remove one of the two so that they cannot disagree.",
+            "warning: The functions that inherit DD_SITE \"datadoghq.com\" from SAM Globals.Function.Environment.Variables keep it over \"datadoghq.eu\" from parameter `site` (transform parameter). Remove one of the two so that they cannot disagree.",
         ]
     );
     // The same value given, or none: nothing to say.

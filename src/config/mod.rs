@@ -59,6 +59,12 @@ impl Config {
         matches!(self.source(param), Some(s) if *s != Source::Default)
     }
 
+    /// Whether a parameter's value is a resource's own (its
+    /// `Metadata.Datadog.Parameters`), not the template's.
+    pub fn is_own(&self, param: Param) -> bool {
+        matches!(self.source(param), Some(Source::Metadata(_)))
+    }
+
     /// Whether the Datadog Extension is added: `addExtension`, or an
     /// extension layer version or ARN given.
     pub fn extension_enabled(&self) -> bool {
@@ -362,6 +368,53 @@ mod tests {
                 "{warnings:?}"
             );
         }
+    }
+
+    #[test]
+    fn one_bad_value_gives_one_message() {
+        let cases = [
+            // Not an ARN: not also "the Extension needs an API key".
+            json!({"apiKeySecretArn": "some-resource:from:aws:secrets-manager:arn", "extensionLayerVersion": 10}),
+            json!({"apiKeySsmArn": 3, "addExtension": true}),
+            // Not a version: not also "no extensionLayerVersion was given".
+            json!({"addExtension": true, "useLayersFromAccount": "123456789012", "apiKeySecretArn": "arn:aws:secretsmanager:us-east-1:1:secret:k", "extensionLayerVersion": "abc"}),
+            json!({"addExtension": true, "useLayersFromAccount": "123456789012", "apiKeySecretArn": "arn:aws:secretsmanager:us-east-1:1:secret:k", "extensionLayerArn": "layer"}),
+            // Not text: not also "llmObsMlApp is not set".
+            json!({"llmObsEnabled": true, "llmObsMlApp": ["app"]}),
+            // Not a site: not also "FIPS endpoints exist only for ddog-gov.com".
+            json!({"lambdaFips": true, "site": "nope"}),
+        ];
+        for params in cases {
+            let (_, r) = build(params.clone(), json!({}), &[]);
+            let all: Vec<&str> = r.diagnostics.iter().map(|d| d.message.as_str()).collect();
+            assert_eq!(all.len(), 1, "{params}: {all:?}");
+            assert!(r.has_errors(), "{params}");
+        }
+    }
+
+    #[test]
+    fn a_resource_s_own_parameters_repeat_no_message_of_the_template() {
+        let (c, mut r) = build(json!({"lambdaFips": true, "apiKey": "k"}), json!({}), &[]);
+        let template_wide: Vec<String> = r.warnings().map(|w| w.message.clone()).collect();
+        assert_eq!(template_wide.len(), 2, "{template_wide:?}");
+        for id in ["A", "B"] {
+            c.with_overrides(id, json!({"service": id}).as_object().unwrap(), &mut r);
+        }
+        let after: Vec<String> = r.warnings().map(|w| w.message.clone()).collect();
+        assert_eq!(after, template_wide, "said once, for the template");
+        // A function whose own parameters change what a rule says gets it.
+        c.with_overrides(
+            "C",
+            json!({"site": "datadoghq.eu"}).as_object().unwrap(),
+            &mut r,
+        );
+        let own: Vec<&str> = r.warnings().skip(2).map(|w| w.message.as_str()).collect();
+        assert_eq!(
+            own,
+            [
+                "Resource C (Metadata.Datadog.Parameters): `lambdaFips` is true but the site is datadoghq.eu; FIPS endpoints exist only for ddog-gov.com."
+            ]
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! `DD_*` environment, and the defaults. A resource's
 //! `Metadata.Datadog.Parameters` goes over all of them for that resource.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
@@ -246,14 +246,25 @@ impl Config {
             Some(resource),
             report,
         );
-        Config::from_merged(merged, Some(resource), report)
+        // One message per cause: what the global parameters alone give
+        // (already said for the template) is not said again for the resource.
+        let mut own = Report::default();
+        let config = Config::from_merged(merged, Some(resource), &mut own);
+        let mut global = Report::default();
+        Config::from_merged(self.merged.clone(), Some(resource), &mut global);
+        own.diagnostics.retain(|d| !global.diagnostics.contains(d));
+        report.merge(own);
+        config
     }
 
-    /// Types the merged values, checks them, and validates the whole.
+    /// Types the merged values, checks them, and validates the whole (the
+    /// rules between parameters leave out those given a value they refused:
+    /// one message per cause).
     fn from_merged(mut merged: Merged, resource: Option<&str>, report: &mut Report) -> Config {
         merged.keep_one_api_key_source();
         let mut values = BTreeMap::new();
         let mut sources = BTreeMap::new();
+        let mut refused = BTreeSet::new();
         for (param, value, source) in merged.by_name() {
             let spec = param.spec();
             // An empty string means "not set" (CloudFormation parameters often default to "").
@@ -271,6 +282,7 @@ impl Config {
                 Err(why) => Some(why),
             };
             if let Some(why) = problem {
+                refused.insert(param);
                 report.error(
                     resource,
                     format!("{}parameter `{}` {why}", prefix(resource), spec.name),
@@ -278,7 +290,7 @@ impl Config {
             }
         }
         let config = Config::from_values(&values, sources, merged);
-        config.validate(resource, report);
+        config.validate(resource, &refused, report);
         config
     }
 

@@ -2,9 +2,11 @@
 //! parameter's literal values must pass (declared in the table with
 //! `.check`), and the rules between parameters.
 
+use std::collections::BTreeSet;
+
 use super::params::{API_KEY_PARAMS, Config, Param};
+use super::prefix;
 use super::values::AppSecMode;
-use super::{Source, prefix};
 use crate::report::Report;
 use crate::template::intrinsics::{intrinsic_name, is_intrinsic};
 
@@ -81,12 +83,22 @@ const LAYER_VERSION_OR_ARN: [(Param, Param); 6] = [
 ];
 
 impl Config {
-    /// The rules between parameters.
-    pub(super) fn validate(&self, resource: Option<&str>, report: &mut Report) {
+    /// The rules between parameters. A parameter in `refused` was given a
+    /// value its check refused (an error said so): it counts as given, and
+    /// a rule that needs its value is not applied, so that one bad value
+    /// gives one message (an `apiKeySecretArn` that is not an ARN is not
+    /// also "no API key").
+    pub(super) fn validate(
+        &self,
+        resource: Option<&str>,
+        refused: &BTreeSet<Param>,
+        report: &mut Report,
+    ) {
         let pre = prefix(resource);
+        let is_refused = |p: Param| refused.contains(&p);
         let set_keys: Vec<Param> = API_KEY_PARAMS
             .into_iter()
-            .filter(|p| self.source(*p).is_some())
+            .filter(|p| self.source(*p).is_some() || is_refused(*p))
             .collect();
         if set_keys.len() > 1 {
             let listed: Vec<String> = set_keys.iter().map(|p| format!("`{}`", p.name())).collect();
@@ -118,6 +130,8 @@ impl Config {
             && self.extension_layer_version.is_none()
             && self.extension_layer_arn.is_none()
             && self.use_layers_from_account.is_some()
+            && !is_refused(Param::extension_layer_version)
+            && !is_refused(Param::extension_layer_arn)
         {
             report.error(
                 resource,
@@ -126,7 +140,10 @@ impl Config {
                 ),
             );
         }
-        if self.llm_obs_enabled == Some(true) && self.llm_obs_ml_app.is_none() {
+        if self.llm_obs_enabled == Some(true)
+            && self.llm_obs_ml_app.is_none()
+            && !is_refused(Param::llm_obs_ml_app)
+        {
             report.error(
                 resource,
                 format!("{pre}`llmObsEnabled` is true but `llmObsMlApp` is not set; set it to your ML application's name."),
@@ -140,7 +157,10 @@ impl Config {
                 );
             }
         }
-        if self.lambda_fips == Some(true) && !self.site.eq_ignore_ascii_case("ddog-gov.com") {
+        if self.lambda_fips == Some(true)
+            && !self.site.eq_ignore_ascii_case("ddog-gov.com")
+            && !is_refused(Param::site)
+        {
             report.warn(
                 resource,
                 format!(
@@ -162,10 +182,10 @@ impl Config {
         }
         self.validate_app_sec(resource, report);
         self.validate_custom_handler(resource, report);
-        if resource.is_none() && self.source(Param::api_key).is_some() {
+        if self.source(Param::api_key).is_some() {
             report.warn(
-                None,
-                "the API key is given in plain text (`apiKey`); it will be visible in the function's configuration: prefer `apiKeySecretArn`.",
+                resource,
+                format!("{pre}the API key is given in plain text (`apiKey`); it will be visible in the function's configuration: prefer `apiKeySecretArn`."),
             );
         }
     }
@@ -190,11 +210,7 @@ impl Config {
                 ),
             );
         }
-        // Said once for the template, and again only for a function whose
-        // own parameters set either.
-        let own = |p: Param| matches!(self.source(p), Some(Source::Metadata(_)));
-        let said = resource.is_some() && !own(Param::app_sec_mode) && !own(Param::site);
-        if self.site.eq_ignore_ascii_case("us2.ddog-gov.com") && !said {
+        if self.site.eq_ignore_ascii_case("us2.ddog-gov.com") {
             report.warn(
                 resource,
                 format!(
@@ -213,7 +229,7 @@ impl Config {
         if self.custom_handler.is_none() || self.redirect_handlers {
             return;
         }
-        let own = |p: Param| matches!(self.source(p), Some(Source::Metadata(_)));
+        let own = |p: Param| self.is_own(p);
         if own(Param::redirect_handlers) && !own(Param::custom_handler) {
             return;
         }

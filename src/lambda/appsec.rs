@@ -181,11 +181,21 @@ fn enable(edit: &mut FunctionEdit, name: &'static str, source: Origin) {
         && let Value::String(text) = env::as_env_value(value)
         && !text.eq_ignore_ascii_case("true")
     {
-        let message = format!(
-            "Resource {} keeps its {name} \"{text}\" ({place}), so App and API Protection stays off for it; remove it, or set it to true.",
-            edit.id
-        );
-        edit.warn(message);
+        if place == env::GLOBAL_VARIABLES && !edit.config.is_own(Param::app_sec_mode) {
+            // One cause for every function that inherits it: said once.
+            edit.report.warn(
+                None,
+                format!(
+                    "The functions that inherit {name} \"{text}\" from {place} keep it, so App and API Protection stays off for them; remove it, or set it to true."
+                ),
+            );
+        } else {
+            let message = format!(
+                "Resource {} keeps its {name} \"{text}\" ({place}), so App and API Protection stays off for it; remove it, or set it to true.",
+                edit.id
+            );
+            edit.warn(message);
+        }
     }
     env::set(edit, name, env::text(true), source);
 }
@@ -415,6 +425,24 @@ mod tests {
             outcome.messages(Error),
             [
                 "Resource Fn sets AWS_LAMBDA_EXEC_WRAPPER to /opt/mine (SAM Globals.Function.Environment.Variables), but App and API Protection in the Extension needs /opt/datadog_wrapper there, and a function has one wrapper. Remove yours, or set `appSecMode: off` for Fn (in its Metadata.Datadog.Parameters)."
+            ]
+        );
+    }
+
+    #[test]
+    fn a_switch_off_in_sam_globals_is_one_warning_for_every_function() {
+        let function = json!({"Type": "AWS::Serverless::Function",
+            "Properties": {"Runtime": "nodejs20.x", "Handler": "app.handler", "CodeUri": "."}});
+        let outcome = in_us_east_1(&json!({
+            "Transform": ["AWS::Serverless-2016-10-31", {"Name": "DatadogServerless",
+                "Parameters": {"appSecMode": "extension", "addExtension": true, "apiKeySecretArn": KEY}}],
+            "Globals": {"Function": {"Environment": {"Variables": {"DD_SERVERLESS_APPSEC_ENABLED": "false"}}}},
+            "Resources": {"A": function, "B": function, "C": function},
+        }));
+        assert_eq!(
+            outcome.messages(Warning),
+            [
+                "The functions that inherit DD_SERVERLESS_APPSEC_ENABLED \"false\" from SAM Globals.Function.Environment.Variables keep it, so App and API Protection stays off for them; remove it, or set it to true."
             ]
         );
     }

@@ -211,27 +211,38 @@ impl<'e, 'p> Writer<'e, 'p> {
             return;
         }
         let id = self.id;
-        let values = if is_secret_variable(name) {
-            format!(
-                "its {name} ({place}) over a different value from parameter `{param}` ({given}); the values are not shown (a secret)"
-            )
+        let (theirs, ours) = if is_secret_variable(name) {
+            (String::new(), "a different value".to_string())
         } else {
-            format!(
-                "its {name} \"{theirs}\" ({place}) over \"{ours}\" from parameter `{param}` ({given})"
-            )
+            (format!(" \"{theirs}\""), format!("\"{ours}\""))
         };
-        let own_value_hint = match (own, given) {
-            (Some(_), Source::Params | Source::Mappings) => {
-                " (a value for this function alone goes in its Metadata.Datadog.Parameters)"
-            }
-            _ => "",
+        let unshown = if is_secret_variable(name) {
+            "; the values are not shown (a secret)"
+        } else {
+            ""
         };
-        self.report.warn(
-            Some(id),
-            format!(
-                "Resource {id} keeps {values}. Remove one of the two so that they cannot disagree{own_value_hint}."
+        let over = format!("over {ours} from parameter `{param}` ({given}){unshown}");
+        let fix = "Remove one of the two so that they cannot disagree";
+        match (own, given) {
+            // One cause for the whole template, said once: SAM Globals
+            // against a parameter given for the template.
+            (None, Source::Params | Source::Mappings) => self.report.warn(
+                None,
+                format!(
+                    "The functions that inherit {name}{theirs} from {place} keep it {over}. {fix}."
+                ),
             ),
-        );
+            (Some(_), Source::Params | Source::Mappings) => self.report.warn(
+                Some(id),
+                format!(
+                    "Resource {id} keeps its {name}{theirs} ({place}) {over}. {fix} (a value for this function alone goes in its Metadata.Datadog.Parameters)."
+                ),
+            ),
+            _ => self.report.warn(
+                Some(id),
+                format!("Resource {id} keeps its {name}{theirs} ({place}) {over}. {fix}."),
+            ),
+        }
     }
 
     /// Records that the user's value of a variable was kept.
@@ -587,8 +598,27 @@ mod tests {
         assert_eq!(
             warnings(template, &[]),
             [
-                "Resource Fn keeps its DD_SITE \"datadoghq.com\" (SAM Globals.Function.Environment.Variables) over \"datadoghq.eu\" from parameter `site` (transform parameter). Remove one of the two so that they cannot disagree.",
+                "The functions that inherit DD_SITE \"datadoghq.com\" from SAM Globals.Function.Environment.Variables keep it over \"datadoghq.eu\" from parameter `site` (transform parameter). Remove one of the two so that they cannot disagree.",
                 "Resource Fn keeps its DD_ENV \"staging\" (its Environment.Variables) over \"prod\" from parameter `env` (transform parameter). Remove one of the two so that they cannot disagree (a value for this function alone goes in its Metadata.Datadog.Parameters).",
+            ]
+        );
+    }
+
+    #[test]
+    fn globals_that_win_over_a_template_parameter_are_one_warning_for_every_function() {
+        let mut template = sam(
+            json!({"site": "datadoghq.eu"}),
+            json!({"DD_SITE": "datadoghq.com"}),
+            json!({}),
+            None,
+        );
+        let function = template["Resources"]["Fn"].clone();
+        template["Resources"]["Other"] = function.clone();
+        template["Resources"]["Third"] = function;
+        assert_eq!(
+            warnings(template, &[]),
+            [
+                "The functions that inherit DD_SITE \"datadoghq.com\" from SAM Globals.Function.Environment.Variables keep it over \"datadoghq.eu\" from parameter `site` (transform parameter). Remove one of the two so that they cannot disagree."
             ]
         );
     }
