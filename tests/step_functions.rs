@@ -90,6 +90,31 @@ fn a_plain_arn_role_is_a_role_outside_the_template() {
 }
 
 #[test]
+fn a_second_run_warns_of_a_role_outside_the_template_again() {
+    // The log group the first run declared is recognised as the macro's:
+    // its role needs the same permission, so the same warning (and no
+    // policy added twice to a role of the template).
+    for name in [
+        "role_plain_arn",
+        "role_outside_intrinsic",
+        "role_get_att_list",
+        "no_role",
+    ] {
+        let request = request(SET, name);
+        let first = run(&request);
+        let second = run(&with_fragment(&request, first.fragment.clone()));
+        let warnings = |out: &dd_serverless_macro::Transformed| {
+            out.report
+                .warnings()
+                .map(|w| w.message.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(warnings(&second), warnings(&first), "{name}");
+        assert_eq!(second.fragment, first.fragment, "{name}");
+    }
+}
+
+#[test]
 fn role_outside_the_template_as_an_intrinsic_is_a_warning() {
     let out = run(&request(SET, "role_outside_intrinsic"));
     assert!(!out.report.has_errors(), "{:?}", out.report.diagnostics);

@@ -85,6 +85,13 @@ pub fn set_up(
         );
     }
     if has_destination {
+        // The log group an earlier run declared: its role needs the same
+        // permission (a second run gives the same answer, warnings too).
+        if let Some(LogGroupTarget::Declared(group)) = &target
+            && is_declared_by_the_macro(template, group, machine, env)
+        {
+            role::grant_log_delivery(template, machine, properties, report);
+        }
         return target;
     }
     if !role::grant_log_delivery(template, machine, properties, report) {
@@ -122,6 +129,21 @@ pub fn set_up(
         },
     );
     Some(LogGroupTarget::Declared(group_id))
+}
+
+/// Whether log group `group` is the one the macro declares for `machine`
+/// (a template the macro already ran on): named as [`log_group_name`] names it.
+fn is_declared_by_the_macro(
+    template: &Template<'_>,
+    group: &str,
+    machine: &Machine,
+    env: Option<&Value>,
+) -> bool {
+    template
+        .resource(group)
+        .and_then(|g| g.mapping(crate::template::model::PROPERTIES))
+        .and_then(|p| p.get("LogGroupName"))
+        .is_some_and(|name| *name == log_group_name(&machine.id, env))
 }
 
 /// `/aws/vendedlogs/states/<StateMachine>-Logs`, plus `-<env>` when `env` is set.

@@ -83,17 +83,20 @@ pub fn grant_log_delivery(
         }
     };
     for role_id in roles {
-        if let Err(why) = add_role_policy(template, &role_id, machine) {
-            report.error(
-                Some(&machine.id),
-                format!(
-                    "State machine {}: the macro cannot add the policy {}LogPolicy to its role {role_id}: {why}. Write the role's Policies as a list.",
-                    machine.id, machine.id
-                ),
-            );
-            return false;
+        match add_role_policy(template, &role_id, machine) {
+            Ok(true) => report.change(&role_id, ROLE_TYPE, iam_change(&role_id)),
+            Ok(false) => {}
+            Err(why) => {
+                report.error(
+                    Some(&machine.id),
+                    format!(
+                        "State machine {}: the macro cannot add the policy {}LogPolicy to its role {role_id}: {why}. Write the role's Policies as a list.",
+                        machine.id, machine.id
+                    ),
+                );
+                return false;
+            }
         }
-        report.change(&role_id, ROLE_TYPE, iam_change(&role_id));
     }
     true
 }
@@ -140,12 +143,12 @@ fn template_roles(template: &Template<'_>, role: &Value) -> Result<Vec<String>, 
 }
 
 /// Adds `<StateMachine>LogPolicy` to a role's inline policies, unless a
-/// policy of that name is there already.
+/// policy of that name is there already; whether it added it.
 fn add_role_policy(
     template: &mut Template<'_>,
     role_id: &str,
     machine: &Machine,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let policy_name = format!("{}LogPolicy", machine.id);
     let role = template
         .resource_mut(role_id)
@@ -157,13 +160,14 @@ fn add_role_policy(
         .or_insert_with("Policies", || json!([]))
         .as_array_mut()
         .ok_or("its Policies is not a list")?;
-    if !policies
+    if policies
         .iter()
         .any(|p| p.get("PolicyName").and_then(Value::as_str) == Some(&policy_name))
     {
-        policies.push(json!({"PolicyName": policy_name, "PolicyDocument": policy_document()}));
+        return Ok(false);
     }
-    Ok(())
+    policies.push(json!({"PolicyName": policy_name, "PolicyDocument": policy_document()}));
+    Ok(true)
 }
 
 /// Creates `<StateMachine>Role`, assumable by Step Functions, with the log
