@@ -22,10 +22,15 @@ use crate::macro_event::{
     EventIds, EventShapeError, MacroRequest, MacroResponse, json_type_name, not_a_template,
 };
 use crate::report::{Detail, Report};
+use crate::report_text::diagnostic_summary;
 use crate::secrets::{Secrets, secret_names};
 use crate::template::model::Template;
 use crate::template::read::{self, Fragment, MapOr};
-use crate::{MAX_EVENT_BYTES, StackContext, lambda, step_functions, template};
+use crate::{MAX_EVENT_BYTES, StackContext, lambda, processed, step_functions, template};
+
+/// The template's section where the processed template carries what the
+/// transform found ([`processed`]).
+const METADATA: &str = "Metadata";
 
 /// What answering an event found besides the answer's bytes: what the
 /// macro's log line needs.
@@ -191,22 +196,28 @@ fn answer_event(
     };
     let mut template = std::mem::take(&mut request.fragment);
     let report = transform(&mut template, &request, environment, detail);
-    let success = !report.has_errors();
-    if success {
-        write_answer(
-            out,
-            &MacroResponse::success(&*request.request_id, &template),
-        )?;
-    } else {
-        let message = errors_of(&report);
-        let response = MacroResponse::failure(&*request.request_id, template.received(), message);
-        write_answer(out, &response)?;
-    }
+    let success = !report.fails();
+    // Warnings are shown to the user (in the processed template, or in the
+    // failure under `strict`) and logged: with every secret masked.
     let secrets = if report.warnings().next().is_some() {
         secrets_of(&request, &template, environment)
     } else {
         Secrets::default()
     };
+    let id = &*request.request_id;
+    if success {
+        match processed::metadata_after(template.section(METADATA), &report, &secrets) {
+            None => write_answer(out, &MacroResponse::success(id, &template))?,
+            Some(metadata) => {
+                let fragment = template.with_section(METADATA, &metadata);
+                write_answer(out, &MacroResponse::success(id, fragment))?
+            }
+        }
+    } else {
+        let message = failure_message(&report, &secrets);
+        let response = MacroResponse::failure(id, template.received(), message);
+        write_answer(out, &response)?;
+    }
     Ok(Answered {
         success,
         report,
@@ -233,6 +244,7 @@ fn transform(
         },
         &mut report,
     );
+    report.set_strict(config.strict);
     check_region(&request.region, &mut report);
     if template.resources().is_none() {
         report.error(
@@ -290,13 +302,26 @@ fn secrets_of(
     secrets
 }
 
-/// The failure message of a report: every error, one per line.
-fn errors_of(report: &Report) -> String {
-    report
-        .errors()
-        .map(|d| d.message.as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
+/// The failure message of a report: every error, one per line; then,
+/// under `strict`, every warning that fails the transform, one per line
+/// naming its resource, its secrets masked.
+fn failure_message(report: &Report, secrets: &Secrets) -> String {
+    let mut lines: Vec<String> = report.errors().map(|d| d.message.clone()).collect();
+    let strict: Vec<String> = report
+        .strict_warnings()
+        .map(|w| format!("warning: {}", secrets.mask(&diagnostic_summary(w))))
+        .collect();
+    if !strict.is_empty() {
+        lines.push(format!(
+            "`strict` is true, so {} the transform (`strict: false` lets it succeed, the warnings listed in the processed template's Metadata.DatadogServerless.Warnings):",
+            match strict.len() {
+                1 => "this warning fails".to_string(),
+                n => format!("these {n} warnings fail"),
+            }
+        ));
+        lines.extend(strict);
+    }
+    lines.join("\n")
 }
 
 /// Writes an answer.

@@ -30,6 +30,7 @@ mod config;
 mod edit;
 mod lambda;
 mod macro_event;
+mod processed;
 mod report_json;
 mod report_text;
 mod secrets;
@@ -114,7 +115,7 @@ pub mod internals {
     pub use crate::lambda::function::Architecture;
     pub use crate::lambda::handler::is_datadog_handler;
     pub use crate::lambda::layers::{LayerKind, datadog_account, layer_arn};
-    pub use crate::report_text::render;
+    pub use crate::report_text::{diagnostic_summary, render};
     pub use crate::secrets::Secrets;
     pub use crate::serve::summary::{EventIds, RequestSummary};
     pub use crate::template::intrinsics::get_att;

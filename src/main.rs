@@ -158,8 +158,9 @@ struct TransformArgs {
     /// unless --report is given).
     #[arg(long, value_name = "PATH")]
     report_file: Option<PathBuf>,
-    /// Treat every warning as an error: exit 1 and write neither the
-    /// template nor the diff (the report is still written). For CI.
+    /// Set the macro's `strict` parameter, as a deployment may: every
+    /// warning is an error, exit 1, and neither the template nor the diff
+    /// is written (the report still is). For CI.
     #[arg(long)]
     strict: bool,
 }

@@ -278,8 +278,28 @@ pub struct Report {
     pub notes: Vec<String>,
     /// How much of the changes it keeps.
     pub detail: Detail,
+    /// Which warnings fail the transform (the `strict` parameter).
+    strict: Strictness,
     /// Where each resource is in `resources`.
     positions: Positions,
+}
+
+/// Where the `strict` parameter is true: for the template (its warnings
+/// about no resource, and about every resource without its own setting),
+/// and per resource that sets it in its `Metadata.Datadog.Parameters`.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Strictness {
+    template: bool,
+    resources: Vec<(String, bool)>,
+}
+
+impl Strictness {
+    /// Whether a warning about `resource` fails the transform.
+    fn applies_to(&self, resource: Option<&str>) -> bool {
+        resource
+            .and_then(|id| self.resources.iter().find(|(r, _)| r == id))
+            .map_or(self.template, |(_, strict)| *strict)
+    }
 }
 
 /// Where each resource's report is in [`Report::resources`], so that
@@ -418,6 +438,36 @@ impl Report {
         self.errors().next().is_some()
     }
 
+    /// Sets whether warnings fail the transform: the template's `strict`.
+    pub fn set_strict(&mut self, strict: bool) {
+        self.strict.template = strict;
+    }
+
+    /// Sets whether warnings about resource `id` fail the transform: its
+    /// own `strict`, over the template's.
+    pub fn set_strict_for(&mut self, id: &str, strict: bool) {
+        if !self.strict.resources.iter().any(|(r, _)| r == id) {
+            self.strict.resources.push((id.to_string(), strict));
+        }
+    }
+
+    /// Whether `strict` is set for the template.
+    pub fn is_strict(&self) -> bool {
+        self.strict.template
+    }
+
+    /// The warnings that fail the transform, because `strict` is set for
+    /// the template or for the resource they are about, in order.
+    pub fn strict_warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.warnings()
+            .filter(|w| self.strict.applies_to(w.resource.as_deref()))
+    }
+
+    /// Whether the transform fails: an error, or a warning under `strict`.
+    pub fn fails(&self) -> bool {
+        self.has_errors() || self.strict_warnings().next().is_some()
+    }
+
     /// [`Report::merge`] of a report whose resources have no changes here
     /// yet (a function's own report, merged once): appended without
     /// searching this report for them.
@@ -456,6 +506,9 @@ impl Report {
         }
         for note in other.notes {
             self.note(note);
+        }
+        for (id, strict) in other.strict.resources {
+            self.set_strict_for(&id, strict);
         }
     }
 }
@@ -498,6 +551,23 @@ mod tests {
         assert_eq!(changes("G"), [skipped()]);
         assert_eq!(changes("H"), [kept("D")]);
         assert_eq!(r.warnings().count(), 1);
+    }
+
+    #[test]
+    fn strict_fails_on_the_warnings_it_applies_to() {
+        let mut r = Report::default();
+        r.warn(None, "template-wide");
+        r.warn(Some("F"), "about F");
+        r.warn(Some("G"), "about G");
+        assert!(!r.fails());
+        r.set_strict_for("F", true);
+        let strict: Vec<&str> = r.strict_warnings().map(|w| w.message.as_str()).collect();
+        assert_eq!(strict, ["about F"]);
+        r.set_strict(true);
+        r.set_strict_for("G", false);
+        let strict: Vec<&str> = r.strict_warnings().map(|w| w.message.as_str()).collect();
+        assert_eq!(strict, ["template-wide", "about F"]);
+        assert!(r.fails() && r.is_strict() && !r.has_errors());
     }
 
     #[test]

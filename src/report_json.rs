@@ -55,22 +55,13 @@ impl ResourceStatus {
     }
 }
 
-/// Whether a run with this report fails: any error, or any warning under `--strict`.
-pub fn fails(report: &Report, strict: bool) -> bool {
-    report.has_errors() || (strict && report.warnings().next().is_some())
-}
-
 /// The report as a JSON value of schema `SCHEMA_VERSION`, secrets masked.
-pub fn to_value(report: &Report, secrets: &Secrets, strict: bool) -> Value {
+pub fn to_value(report: &Report, secrets: &Secrets) -> Value {
     let wire = JsonReport {
         schema_version: SCHEMA_VERSION,
         macro_version: crate::VERSION,
-        status: if fails(report, strict) {
-            "failure"
-        } else {
-            "success"
-        },
-        strict,
+        status: if report.fails() { "failure" } else { "success" },
+        strict: report.is_strict(),
         resources: report.resources.iter().map(JsonResource::of).collect(),
         warnings: report.warnings().map(JsonDiagnostic::of).collect(),
         errors: report.errors().map(JsonDiagnostic::of).collect(),
@@ -88,9 +79,8 @@ pub fn change_value(change: &Change) -> Value {
 }
 
 /// The report as pretty-printed JSON text with a trailing newline.
-pub fn render(report: &Report, secrets: &Secrets, strict: bool) -> String {
-    let mut text =
-        serde_json::to_string_pretty(&to_value(report, secrets, strict)).unwrap_or_default();
+pub fn render(report: &Report, secrets: &Secrets) -> String {
+    let mut text = serde_json::to_string_pretty(&to_value(report, secrets)).unwrap_or_default();
     text.push('\n');
     text
 }
@@ -103,9 +93,9 @@ struct JsonReport<'a> {
     schema_version: u32,
     /// The macro's version.
     macro_version: &'static str,
-    /// `success` or `failure` (errors, or warnings under `--strict`).
+    /// `success` or `failure` (errors, or warnings under `strict`).
     status: &'static str,
-    /// Whether `--strict` was given.
+    /// Whether `strict` is set for the template (`--strict`, or the parameter).
     strict: bool,
     /// Per resource, in the order first touched.
     resources: Vec<JsonResource<'a>>,
@@ -412,7 +402,7 @@ mod tests {
 
     #[test]
     fn every_change_kind_has_its_documented_shape() {
-        let mut v = to_value(&every_kind(), &Secrets::default(), false);
+        let mut v = to_value(&every_kind(), &Secrets::default());
         assert_eq!(v["macroVersion"], crate::VERSION);
         v["macroVersion"] = json!("[version]");
         insta::assert_json_snapshot!(v);
@@ -422,13 +412,16 @@ mod tests {
     fn strict_turns_warnings_into_failure_and_secrets_are_masked() {
         let mut secrets = Secrets::default();
         secrets.add("careful");
-        let v = to_value(&every_kind(), &secrets, true);
+        let mut strict = every_kind();
+        strict.set_strict(true);
+        let v = to_value(&strict, &secrets);
         assert_eq!(v["status"], "failure");
+        assert_eq!(v["strict"], true);
         assert_eq!(v["warnings"][0]["message"], "****");
-        assert!(!render(&every_kind(), &secrets, true).contains("leaked"));
-        assert_eq!(
-            to_value(&Report::default(), &secrets, true)["status"],
-            "success"
-        );
+        assert!(!render(&strict, &secrets).contains("leaked"));
+        assert_eq!(to_value(&every_kind(), &secrets)["status"], "success");
+        let mut empty = Report::default();
+        empty.set_strict(true);
+        assert_eq!(to_value(&empty, &secrets)["status"], "success");
     }
 }

@@ -19,13 +19,13 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use crate::report::{Change, Diagnostic, Report, Severity};
-use crate::report_json::{ResourceStatus, fails};
+use crate::report_json::ResourceStatus;
 use crate::secrets::{Secrets, is_secret_variable};
 
 /// The report as text, ending with a newline, secrets masked.
-pub fn render(report: &Report, secrets: &Secrets, strict: bool) -> String {
+pub fn render(report: &Report, secrets: &Secrets) -> String {
     let mut out = String::new();
-    out.push_str(&summary(report, strict));
+    out.push_str(&summary(report));
     out.push('\n');
     for r in &report.resources {
         let status = ResourceStatus::of(r);
@@ -79,7 +79,7 @@ pub fn render(report: &Report, secrets: &Secrets, strict: bool) -> String {
 }
 
 /// The first line: counts, and whether the run succeeds.
-fn summary(report: &Report, strict: bool) -> String {
+fn summary(report: &Report) -> String {
     let count = |status| {
         report
             .resources
@@ -89,12 +89,12 @@ fn summary(report: &Report, strict: bool) -> String {
     };
     let warnings = report.warnings().count();
     let errors = report.errors().count();
-    let outcome = if !fails(report, strict) {
+    let outcome = if !report.fails() {
         "succeeds"
     } else if report.has_errors() {
         "fails"
     } else {
-        "fails (--strict: warnings are errors)"
+        "fails (strict: warnings are errors)"
     };
     let partly = match count(ResourceStatus::Partial) {
         0 => String::new(),
@@ -264,7 +264,7 @@ mod tests {
                 },
             );
         }
-        let text = render(&r, &Secrets::default(), false);
+        let text = render(&r, &Secrets::default());
         assert!(!text.contains("leak1"), "{text}");
         assert_eq!(text.matches("(secret, not shown)").count(), 2, "{text}");
     }
@@ -307,7 +307,7 @@ mod tests {
             );
             r.change(id, "AWS::Lambda::Function", image.clone());
         }
-        let text = render(&r, &Secrets::default(), false);
+        let text = render(&r, &Secrets::default());
         assert!(
             text.starts_with("DatadogServerless dry run succeeds: 2 resources changed (2 of them only in part: see the \"- skipped\" lines under them), 0 skipped;"),
             "{text}"
@@ -358,7 +358,7 @@ mod tests {
         r.error(None, "bad site");
         r.default_used("nodeLayerVersion=142".into());
         assert_eq!(
-            render(&r, &Secrets::default(), false),
+            render(&r, &Secrets::default()),
             "DatadogServerless dry run fails: 1 resource changed, 1 skipped; 2 warnings, 1 error.
 
 F (AWS::Lambda::Function): changed

@@ -166,7 +166,7 @@ fn strict_fails_on_a_warning_and_writes_nothing() {
     let last = r.stderr.lines().last().unwrap();
     assert!(
         last.starts_with("error: ")
-            && last.ends_with(" warnings and --strict is set: the template was not written"),
+            && last.ends_with(" warnings and strict is set (--strict, or the `strict` parameter): the template was not written"),
         "{}",
         r.stderr
     );
@@ -188,6 +188,38 @@ fn strict_fails_on_a_warning_and_writes_nothing() {
     let report = parse_json(&std::fs::read_to_string(&report_file).unwrap());
     assert_eq!(report["status"], "failure");
     assert_eq!(report["strict"], true);
+}
+
+#[test]
+fn strict_is_the_macro_parameter_the_flag_sets() {
+    // The parameter given any way fails the dry run as --strict does, as
+    // the deployed macro would fail (tests/warnings.rs).
+    let by_flag = transform(WARNINGS, &["--strict"]).exited(1);
+    let by_param = transform(WARNINGS, &["--param", "strict=true"]).exited(1);
+    assert_eq!(by_param.stderr, by_flag.stderr);
+    let text = std::fs::read_to_string(repo_root().join(WARNINGS)).unwrap();
+    let in_entry = text.replace(
+        "      lambdaFips: true\n",
+        "      lambdaFips: true\n      strict: true\n",
+    );
+    assert_ne!(in_entry, text);
+    let path = scratch("strict-in-entry.yaml");
+    std::fs::write(&path, in_entry).unwrap();
+    let r = transform(path.to_str().unwrap(), &[]).exited(1);
+    assert_eq!(r.stderr, by_flag.stderr);
+    // Without strict, the output lists the warnings in its Metadata.
+    let r = transform(WARNINGS, &[]).exited(0);
+    let listed = r.stdout.split("\nMetadata:\n  DatadogServerless:\n").nth(1);
+    let listed = listed.unwrap_or_else(|| panic!("{}", r.stdout));
+    let warnings = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .count();
+    assert_eq!(
+        listed.lines().filter(|l| l.starts_with("      - ")).count(),
+        warnings
+    );
 }
 
 #[test]

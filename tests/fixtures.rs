@@ -116,12 +116,15 @@ fn sam_and_per_function_fixtures() {
 
 /// Parameters whose effect the output cannot show, so a second run needs
 /// them again: which functions were left alone (`exclude`) or without a
-/// library layer (`addLayers: false`), and a layer given by an ARN (its name
-/// need not be Datadog's, so the layer cannot be recognised later). A
-/// function's own `Metadata.Datadog` stays in the output and needs nothing.
+/// library layer (`addLayers: false`), a layer given by an ARN (its name
+/// need not be Datadog's, so the layer cannot be recognised later), and a
+/// handler given by `customHandler` (it cannot be told from the user's
+/// own). A function's own `Metadata.Datadog` stays in the output and needs
+/// nothing.
 const NOT_SHOWN_BY_THE_OUTPUT: &[&str] = &[
     "exclude",
     "addLayers",
+    "customHandler",
     "pythonLayerArn",
     "nodeLayerArn",
     "javaLayerArn",
@@ -172,7 +175,9 @@ fn bakeable_templates() -> Vec<(PathBuf, DryRunOptions)> {
 /// Issue 16, item 6: `transform` on its own output, with no parameters
 /// (the output no longer lists the transform, so its entry's parameters are
 /// gone) but those of [`NOT_SHOWN_BY_THE_OUTPUT`], changes nothing: a layer
-/// version the first run wrote is not replaced by a bundled default.
+/// version the first run wrote is not replaced by a bundled default, and
+/// the warnings in `Metadata.DatadogServerless` are not written twice
+/// (issue 20).
 #[test]
 fn baking_twice_changes_nothing() {
     let env = MacroEnvironment::default();

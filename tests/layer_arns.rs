@@ -431,7 +431,7 @@ fn the_report_says_where_each_version_came_from() {
         "Last": function("nodejs16.x", "x86_64", json!({})),
     });
     let run = transform("us-east-1", json!({"pythonLayerVersion": 120}), resources);
-    let json = report_json::to_value(&run.report, &Secrets::default(), false);
+    let json = report_json::to_value(&run.report, &Secrets::default());
     let layer_of = |id: &str| {
         let resource = json["resources"]
             .as_array()
@@ -461,7 +461,7 @@ fn the_report_says_where_each_version_came_from() {
         json!(["nodejs16.x: Datadog's last Node.js 16 layer is 120"])
     );
 
-    let text = dd_serverless_macro::internals::render(&run.report, &Secrets::default(), false);
+    let text = dd_serverless_macro::internals::render(&run.report, &Secrets::default());
     for line in [
         "Datadog-Python312:120 [parameter pythonLayerVersion (transform parameter)]",
         "Datadog-Node22-x:142 [bundled default nodeLayerVersion=142]",

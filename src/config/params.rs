@@ -164,6 +164,8 @@ parameters! {
         .check(validate::image_runtime);
     /// Allow the function's role to read apiKeySecretArn / apiKeySsmArn.
     grant_secret_read_access: bool = param("grantSecretReadAccess", Bool).default("true");
+    /// Any warning fails the transform, listed in its message (false: they are listed in the processed template's Metadata.DatadogServerless.Warnings).
+    strict: bool = param("strict", Bool).default("false").macro_env("DD_STRICT");
 }
 
 /// The four ways of giving the API key; at most one may be set (in this

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::params::Config;
+use super::params::{Config, Param};
 use super::suggest::closest;
 use crate::report::Report;
 use crate::template::model::Template;
@@ -53,7 +53,8 @@ impl Config {
     /// The configuration for one resource (`metadata`: its `Metadata`):
     /// this one, or with the resource's `Metadata.Datadog.Parameters` merged
     /// over it. `None` when those are invalid; the problems, naming the
-    /// resource, are then in `report`.
+    /// resource, are then in `report`. A resource's own `strict` is noted
+    /// in `report`: it decides whether warnings about it fail the transform.
     pub fn for_resource<'c>(
         &'c self,
         id: &str,
@@ -68,6 +69,9 @@ impl Config {
             Some(Value::Object(o)) => {
                 let errors_before = report.errors().count();
                 let config = self.with_overrides(id, o, report);
+                if config.is_own(Param::strict) {
+                    report.set_strict_for(id, config.strict);
+                }
                 (report.errors().count() == errors_before).then_some(Cow::Owned(config))
             }
             Some(_) => {

@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::input::{Input, TemplateFile};
 use super::output::Written;
 use super::{DryRunOptions, diff, finish, prepare};
-use crate::config::check_region;
+use crate::config::{Param, check_region};
 use crate::report::Report;
 use crate::secrets::Secrets;
 use crate::template::{self, Format};
@@ -26,7 +26,7 @@ pub enum Failure {
     /// Bad usage or unreadable input: exit code 2.
     #[error("{0}")]
     Usage(String),
-    /// The transform failed, warned under `--strict`, or serving stopped:
+    /// The transform failed (an error, or a warning under `strict`), or serving stopped:
     /// exit code 1. The message is empty when the diagnostics said why.
     #[error("{0}")]
     Failed(String),
@@ -74,7 +74,8 @@ pub struct TransformCommand {
     pub report: Option<ReportFormat>,
     /// Where the report goes instead of standard error.
     pub report_file: Option<PathBuf>,
-    /// Any warning fails the run, and nothing is written but the report.
+    /// `--strict`: the macro's `strict` parameter is set, so that any
+    /// warning fails the run, and nothing is written but the report.
     pub strict: bool,
 }
 
@@ -169,7 +170,12 @@ pub fn transform(
         .or(command.report_file.is_some().then_some(ReportFormat::Text));
     let report_on_stderr = report_format.filter(|_| command.report_file.is_none());
     let json_on_stderr = report_on_stderr == Some(ReportFormat::Json);
-    let prepared = prepare(original, options).map_err(|e| Failure::Usage(e.to_string()))?;
+    let mut prepared = prepare(original, options).map_err(|e| Failure::Usage(e.to_string()))?;
+    if command.strict {
+        // The macro's own parameter, so that the dry run fails where the
+        // deployment would.
+        (prepared.request.params).insert(Param::strict.name().into(), Value::Bool(true));
+    }
     if !prepared.entry_found && options.params.is_empty() && !json_on_stderr {
         let _ = writeln!(
             stderr,
@@ -187,7 +193,7 @@ pub fn transform(
     let secrets = Secrets::collect(&prepared.request, environment, &[original]);
     let (response, mut report) = handle_with_report(prepared.request, environment);
     // What is written is made before the report, which notes how.
-    let outputs = match refusal(&response, &report, command.strict, json_on_stderr) {
+    let outputs = match refusal(&response, &report, json_on_stderr) {
         Some(failure) => Err(failure),
         None => {
             let output = finish(original, response.fragment, &options.transform_name);
@@ -204,8 +210,8 @@ pub fn transform(
     }
     if let Some(format) = report_format {
         let text = match format {
-            ReportFormat::Text => report_text::render(&report, &secrets, command.strict),
-            ReportFormat::Json => report_json::render(&report, &secrets, command.strict),
+            ReportFormat::Text => report_text::render(&report, &secrets),
+            ReportFormat::Json => report_json::render(&report, &secrets),
         };
         match &command.report_file {
             Some(path) => write_file(path, &text, "the report to ")?,
@@ -224,28 +230,26 @@ pub fn transform(
     Ok(())
 }
 
-/// Why nothing is written, if so: the transform failed (its errors said
-/// why), or `strict` and a warning (the message says so, unless a JSON
-/// report on standard error must be all that is there).
+/// Why nothing is written, if so: the transform failed, its errors said
+/// why; or only warnings under `strict` failed it (the message says so,
+/// unless a JSON report on standard error must be all that is there).
 fn refusal(
     response: &crate::MacroResponse,
     report: &Report,
-    strict: bool,
     json_on_stderr: bool,
 ) -> Option<Failure> {
-    let warnings = report.warnings().count();
-    if !response.is_success() || (strict && warnings > 0 && json_on_stderr) {
-        return Some(Failure::Failed(String::new()));
-    }
-    if !strict || warnings == 0 {
+    if response.is_success() {
         return None;
     }
-    let what = match warnings {
+    if report.has_errors() || json_on_stderr {
+        return Some(Failure::Failed(String::new()));
+    }
+    let what = match report.strict_warnings().count() {
         1 => "1 warning".to_string(),
         n => format!("{n} warnings"),
     };
     Some(Failure::Failed(format!(
-        "{what} and --strict is set: the template was not written"
+        "{what} and strict is set (--strict, or the `strict` parameter): the template was not written"
     )))
 }
 
@@ -458,7 +462,7 @@ mod tests {
         assert_eq!(
             result,
             Err(Failure::Failed(
-                "1 warning and --strict is set: the template was not written".into()
+                "1 warning and strict is set (--strict, or the `strict` parameter): the template was not written".into()
             ))
         );
         assert_eq!(out, "");

@@ -937,6 +937,44 @@ impl Serialize for Template<'_> {
     }
 }
 
+impl<'a> Template<'a> {
+    /// The template written with its section `name` given `value` instead,
+    /// in its place, or last when it has none: a section the answer alone
+    /// changes (`Metadata`), without taking it out of the template, which
+    /// still holds it as received.
+    pub fn with_section<'t>(&'t self, name: &'t str, value: &'t Value) -> impl Serialize + 't {
+        WithSection {
+            sections: &self.sections,
+            name,
+            value,
+        }
+    }
+}
+
+/// See [`Template::with_section`].
+struct WithSection<'t, 'a> {
+    sections: &'t Entries<'a>,
+    name: &'t str,
+    value: &'t Value,
+}
+
+impl Serialize for WithSection<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for (key, node) in &self.sections.items {
+            if key == self.name {
+                map.serialize_entry(key, self.value)?;
+            } else {
+                map.serialize_entry(key, node)?;
+            }
+        }
+        if !self.sections.contains_key(self.name) {
+            map.serialize_entry(self.name, self.value)?;
+        }
+        map.end()
+    }
+}
+
 /// A resource given as a value: a mapping read entry by entry, its
 /// `Properties` too, as a resource read from an event.
 fn resource_node<'a>(resource: Value) -> Node<'a> {

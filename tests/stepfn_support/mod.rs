@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use dd_serverless_macro::dry_run::{self, DryRunOptions};
+use dd_serverless_macro::internals::diagnostic_summary;
 use dd_serverless_macro::internals::report_json;
 use dd_serverless_macro::report::{Change, Report};
 use dd_serverless_macro::template::{self, Format};
@@ -113,6 +114,31 @@ pub fn render(input: &Value, output: &Value, report: &Report) -> String {
     out
 }
 
+/// The processed template's `Metadata` is the input's, with only the
+/// entry `DatadogServerless` set: the macro's version and every warning of
+/// the report, one line each naming its resource, when there are warnings;
+/// none otherwise.
+pub fn assert_processed_metadata(name: &str, input: &Value, output: &Value, report: &Report) {
+    let without_entry = |template: &Value| {
+        let mut metadata = template.get("Metadata").cloned().unwrap_or(json!({}));
+        let entry = metadata
+            .as_object_mut()
+            .and_then(|m| m.shift_remove("DatadogServerless"));
+        (metadata, entry)
+    };
+    let (before, _) = without_entry(input);
+    let (after, entry) = without_entry(output);
+    assert_eq!(
+        after, before,
+        "{name}: Metadata changed beyond DatadogServerless"
+    );
+    let warnings: Vec<String> = report.warnings().map(diagnostic_summary).collect();
+    let expected = (!warnings.is_empty()).then(
+        || json!({"Version": format!("v{}", dd_serverless_macro::VERSION), "Warnings": warnings}),
+    );
+    assert_eq!(entry, expected, "{name}: Metadata.DatadogServerless");
+}
+
 /// Every section other than `Resources` is unchanged; every resource the
 /// report does not name is byte for byte the same; the input's resources
 /// keep their order, new ones come after.
@@ -121,15 +147,21 @@ pub fn assert_untouched(name: &str, input: &Value, output: &Value, report: &Repo
         panic!("{name}: templates are objects")
     };
     for (key, value) in i {
-        if key != "Resources" {
+        if key != "Resources" && key != "Metadata" {
             assert_eq!(o.get(key), Some(value), "{name}: section {key} changed");
         }
     }
+    let mut sections: Vec<&String> = i.keys().collect();
+    let metadata = "Metadata".to_string();
+    if !i.contains_key("Metadata") && o.contains_key("Metadata") {
+        sections.push(&metadata);
+    }
     assert_eq!(
-        i.keys().collect::<Vec<_>>(),
+        sections,
         o.keys().collect::<Vec<_>>(),
         "{name}: sections added, removed or reordered"
     );
+    assert_processed_metadata(name, input, output, report);
     let named = |id: &str| report.resources.iter().any(|r| r.logical_id == id);
     let before = resources(input);
     let after = resources(output);
