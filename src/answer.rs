@@ -206,7 +206,12 @@ fn answer_event(
     };
     let id = &*request.request_id;
     if success {
-        match processed::metadata_after(template.section(METADATA), &report, &secrets) {
+        // Only a template with warnings has its Metadata read.
+        let metadata = report
+            .warnings()
+            .next()
+            .and_then(|_| processed::metadata_after(template.section(METADATA), &report, &secrets));
+        match metadata {
             None => write_answer(out, &MacroResponse::success(id, &template))?,
             Some(metadata) => {
                 let fragment = template.with_section(METADATA, &metadata);
