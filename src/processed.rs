@@ -52,7 +52,8 @@ pub fn metadata_after(
     };
     let listed = warnings.len();
     for warning in report.warnings() {
-        let line = Value::String(secrets.mask(&diagnostic_summary(warning)).into_owned());
+        let line = secrets.mask(&diagnostic_summary(warning)).into_owned();
+        let line = Value::String(literal_substitutions(&line));
         if !warnings.contains(&line) {
             warnings.push(line);
         }
@@ -67,6 +68,24 @@ pub fn metadata_after(
     written.extend(entry);
     section.insert(ENTRY.to_string(), Value::Object(written));
     Some(Value::Object(section))
+}
+
+/// `text` with each `${...}` written `${!...}`, as Fn::Sub writes a literal
+/// one: a warning may quote an `Fn::Sub` string of the template, and outside
+/// Fn::Sub a `${...}` reads as a substitution left unresolved (cfn-lint's
+/// E1029).
+fn literal_substitutions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        out.push_str(&rest[..at + 2]);
+        rest = &rest[at + 2..];
+        if !rest.starts_with('!') {
+            out.push('!');
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -121,6 +140,20 @@ mod tests {
                 json!({ENTRY: {VERSION: version(), "Added": {"F": ["Layers"]},
                 WARNINGS: ["F: old", "G: new"]}})
             )
+        );
+    }
+
+    #[test]
+    fn substitutions_quoted_from_the_template_are_written_as_literals() {
+        assert_eq!(
+            literal_substitutions(
+                "{\"Fn::Sub\":\"arn:${AWS::Partition}:iam::${!Kept}:role/${Name}\"}"
+            ),
+            "{\"Fn::Sub\":\"arn:${!AWS::Partition}:iam::${!Kept}:role/${!Name}\"}"
+        );
+        assert_eq!(
+            literal_substitutions("no $ or {} here $"),
+            "no $ or {} here $"
         );
     }
 

@@ -132,7 +132,17 @@ pub fn assert_processed_metadata(name: &str, input: &Value, output: &Value, repo
         after, before,
         "{name}: Metadata changed beyond DatadogServerless"
     );
-    let warnings: Vec<String> = report.warnings().map(diagnostic_summary).collect();
+    // A `${...}` quoted from the template is written as Fn::Sub writes a
+    // literal one, `${!...}`.
+    let literal = |line: String| {
+        line.replace("${!", "\0")
+            .replace("${", "${!")
+            .replace('\0', "${!")
+    };
+    let warnings: Vec<String> = report
+        .warnings()
+        .map(|w| literal(diagnostic_summary(w)))
+        .collect();
     let expected = (!warnings.is_empty()).then(
         || json!({"Version": format!("v{}", dd_serverless_macro::VERSION), "Warnings": warnings}),
     );
