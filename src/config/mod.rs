@@ -500,6 +500,105 @@ mod tests {
     }
 
     #[test]
+    fn log_group_parameters() {
+        let fwd = "arn:aws:lambda:us-east-1:123456789012:function:fwd";
+        let fragment = json!({"Resources": {
+            "AuditLogs": {"Type": "AWS::Logs::LogGroup"},
+            "Topic": {"Type": "AWS::SNS::Topic"}}});
+        let (c, r) = build(
+            json!({"forwarderArn": fwd, "subscribeLogGroups": "AuditLogs"}),
+            fragment.clone(),
+            &[],
+        );
+        assert!(errors(&r).is_empty(), "{:?}", errors(&r));
+        assert_eq!(c.subscribe_log_groups, ["AuditLogs"]);
+        assert!(c.subscribe_to_access_logs && !c.subscribe_to_execution_logs);
+        assert!(!c.create_forwarder_permissions && !c.disable_cloud_watch_logs);
+        let (_, r) = build(
+            json!({"forwarderArn": fwd, "subscribeLogGroups": ["Topic", "AuditLog", "Nothing"]}),
+            fragment,
+            &[],
+        );
+        assert_eq!(
+            errors(&r),
+            [
+                "parameter `subscribeLogGroups` lists `Topic`, which is not an AWS::Logs::LogGroup of this template (it is an AWS::SNS::Topic): list log groups the template declares (a log group outside it is subscribed by hand).",
+                "parameter `subscribeLogGroups` lists `AuditLog`, which is not an AWS::Logs::LogGroup of this template (there is no such resource; did you mean `AuditLogs`?): list log groups the template declares (a log group outside it is subscribed by hand).",
+                "parameter `subscribeLogGroups` lists `Nothing`, which is not an AWS::Logs::LogGroup of this template (there is no such resource): list log groups the template declares (a log group outside it is subscribed by hand).",
+            ]
+        );
+        let (_, r) = build(json!({"createForwarderPermissions": true}), json!({}), &[]);
+        assert!(errors(&r).is_empty());
+        let warnings: Vec<&str> = r.warnings().map(|w| w.message.as_str()).collect();
+        assert_eq!(
+            warnings,
+            [
+                "`createForwarderPermissions` is true, but neither `forwarderArn` nor `stepFunctionForwarderArn` is set, so no log group is subscribed and it does nothing."
+            ]
+        );
+        let (_, r) = build(
+            json!({"createForwarderPermissions": true, "stepFunctionForwarderArn": fwd}),
+            json!({}),
+            &[],
+        );
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    }
+
+    #[test]
+    fn template_wide_parameters_are_refused_in_a_resources_metadata() {
+        let (c, mut r) = build(json!({}), json!({}), &[]);
+        let own = json!({"subscribeToExecutionLogs": true, "disableCloudWatchLogs": true});
+        let o = c.with_overrides("Fn", own.as_object().unwrap(), &mut r);
+        assert_eq!(
+            errors(&r),
+            [
+                "Resource Fn (Metadata.Datadog.Parameters): `subscribeToExecutionLogs` applies to the whole template, not to one resource: give it in the transform's parameters (or Mappings.Datadog.Parameters)."
+            ]
+        );
+        assert!(o.disable_cloud_watch_logs, "a function's own setting");
+        let template_wide: Vec<&str> = PARAMS
+            .iter()
+            .filter(|s| s.template_wide)
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(
+            template_wide,
+            [
+                "subscribeToAccessLogs",
+                "subscribeToExecutionLogs",
+                "subscribeLogGroups",
+                "createForwarderPermissions"
+            ]
+        );
+    }
+
+    #[test]
+    fn disabling_cloudwatch_logs_needs_the_extensions_logs() {
+        let (_, r) = build(
+            json!({"disableCloudWatchLogs": true, "enableDDLogs": false}),
+            json!({}),
+            &[],
+        );
+        assert_eq!(errors(&r).len(), 1);
+        // Said for the template, and for a resource only when its own
+        // parameters set either.
+        let (c, mut r) = build(
+            json!({"disableCloudWatchLogs": true, "enableDDLogs": false}),
+            json!({}),
+            &[],
+        );
+        let before = errors(&r).len();
+        c.with_overrides("Fn", json!({"service": "s"}).as_object().unwrap(), &mut r);
+        assert_eq!(errors(&r).len(), before);
+        let (c, mut r) = build(json!({"enableDDLogs": false}), json!({}), &[]);
+        let own = json!({"disableCloudWatchLogs": true});
+        c.with_overrides("Fn", own.as_object().unwrap(), &mut r);
+        assert!(errors(&r)[0].starts_with(
+            "Resource Fn (Metadata.Datadog.Parameters): `disableCloudWatchLogs: true` stops"
+        ));
+    }
+
+    #[test]
     fn existing_log_groups_forms() {
         let (c, _) = build(json!({"existingLogGroups": true}), json!({}), &[]);
         assert!(c.existing_log_groups.contains("X"));

@@ -108,9 +108,25 @@ parameters! {
     exclude: Vec<String> = param("exclude", IdList);
     /// Subscribe each function's log group to this Datadog Forwarder.
     forwarder_arn: Option<Value> = param("forwarderArn", Arn);
-    /// With forwarderArn: subscribe to log groups that exist outside the template (true, or a list of function ids).
+    /// With forwarderArn: subscribe to log groups that exist outside the template instead of declaring them (true, or a list of function, API Gateway stage or API ids).
     existing_log_groups: ExistingLogGroups = param("existingLogGroups", BoolOrIdList)
         .default("false");
+    /// With forwarderArn: subscribe the log groups the template's API Gateway stages write access logs to (whole template).
+    subscribe_to_access_logs: bool = param("subscribeToAccessLogs", Bool)
+        .default("true")
+        .template_wide();
+    /// With forwarderArn: subscribe the execution-log group of each REST and WebSocket stage that logs executions, declaring it if needed (whole template).
+    subscribe_to_execution_logs: bool = param("subscribeToExecutionLogs", Bool)
+        .default("false")
+        .template_wide();
+    /// With forwarderArn: logical ids of other AWS::Logs::LogGroup resources of the template to subscribe (whole template).
+    subscribe_log_groups: Vec<String> = param("subscribeLogGroups", IdList).template_wide();
+    /// One AWS::Lambda::Permission per log group subscribed, letting CloudWatch Logs invoke the Forwarder (whole template).
+    create_forwarder_permissions: bool = param("createForwarderPermissions", Bool)
+        .default("false")
+        .template_wide();
+    /// With the Extension: deny the function's role writing to the function's CloudWatch log group (an AWS::IAM::RolePolicy DenyCloudWatchLogs).
+    disable_cloud_watch_logs: bool = param("disableCloudWatchLogs", Bool).default("false");
     /// The stack's name (accepted for compatibility; no longer needed).
     stack_name: Option<Value> = param("stackName", Text);
     /// `DD_COLD_START_TRACING`.

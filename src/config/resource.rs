@@ -50,6 +50,33 @@ impl Config {
         }
     }
 
+    /// Each id of `subscribeLogGroups` must be an `AWS::Logs::LogGroup` of
+    /// the template: another one is an error naming what it is (and, for
+    /// an id that is no resource, the closest id of a log group).
+    pub(super) fn check_subscribed_log_groups(&self, template: &Template<'_>, report: &mut Report) {
+        const LOG_GROUP: &str = "AWS::Logs::LogGroup";
+        for id in &self.subscribe_log_groups {
+            let what = match template.resource_type(id) {
+                Some(LOG_GROUP) => continue,
+                Some(other) => format!("it is an {other}"),
+                None if template.contains(id) => "it is not a resource mapping".to_string(),
+                None => {
+                    let groups = template.resources_of_types(&[LOG_GROUP]).map(|(g, _)| g);
+                    match closest(id, groups) {
+                        Some(meant) => {
+                            format!("there is no such resource; did you mean `{meant}`?")
+                        }
+                        None => "there is no such resource".to_string(),
+                    }
+                }
+            };
+            report.error(
+                None,
+                format!("parameter `subscribeLogGroups` lists `{id}`, which is not an {LOG_GROUP} of this template ({what}): list log groups the template declares (a log group outside it is subscribed by hand)."),
+            );
+        }
+    }
+
     /// The configuration for one resource (`metadata`: its `Metadata`):
     /// this one, or with the resource's `Metadata.Datadog.Parameters` merged
     /// over it. `None` when those are invalid; the problems, naming the

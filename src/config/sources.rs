@@ -144,6 +144,15 @@ impl Merged {
     ) {
         for (name, value) in layer {
             match Param::from_name(name) {
+                Some(param) if resource.is_some() && param.spec().template_wide => {
+                    report.error(
+                        resource,
+                        format!(
+                            "{}`{name}` applies to the whole template, not to one resource: give it in the transform's parameters (or Mappings.Datadog.Parameters).",
+                            prefix(resource)
+                        ),
+                    );
+                }
                 Some(param) => {
                     self.values.insert(param, (value.clone(), source.clone()));
                 }
@@ -228,6 +237,7 @@ impl Config {
         merged.merge(inputs.params, Source::Params, None, report);
         let config = Config::from_merged(merged, None, report);
         config.warn_of_unknown_exclusions(inputs.template, report);
+        config.check_subscribed_log_groups(inputs.template, report);
         config
     }
 

@@ -198,6 +198,10 @@ pub struct ParamSpec {
     /// cannot hold an intrinsic function: `site`, `useLayersFromAccount`,
     /// `imageRuntime`, `gitData`); set from the field's type.
     pub literal: bool,
+    /// Whether it applies to the whole template only (what it acts on is
+    /// not a function or a state machine): a resource's
+    /// `Metadata.Datadog.Parameters` may not give it.
+    pub template_wide: bool,
     /// One line saying what it does (the README table): the declaration's doc comment.
     pub doc: &'static str,
 }
@@ -216,6 +220,7 @@ pub const fn param(name: &'static str, kind: Kind) -> ParamSpec {
         secret: false,
         check: None,
         literal: false,
+        template_wide: false,
         doc: "",
     }
 }
@@ -286,6 +291,14 @@ impl ParamSpec {
     /// what the field's type says).
     pub const fn literal(self, literal: bool) -> ParamSpec {
         ParamSpec { literal, ..self }
+    }
+
+    /// It applies to the whole template, not to one resource.
+    pub const fn template_wide(self) -> ParamSpec {
+        ParamSpec {
+            template_wide: true,
+            ..self
+        }
     }
 
     /// Its one-line doc (the declaration macro passes the doc comment).

@@ -182,6 +182,7 @@ impl Config {
         }
         self.validate_app_sec(resource, report);
         self.validate_custom_handler(resource, report);
+        self.validate_log_forwarding(resource, report);
         if self.source(Param::api_key).is_some() {
             report.warn(
                 resource,
@@ -240,6 +241,50 @@ impl Config {
                 prefix(resource)
             ),
         );
+    }
+}
+
+impl Config {
+    /// What the log-group parameters need: the options that subscribe more
+    /// log groups send them to `forwarderArn`; `disableCloudWatchLogs`
+    /// needs the Extension to ship the logs instead, which
+    /// `enableDDLogs: false` stops (whether each function gets the
+    /// Extension is checked by `lambda::cloudwatch_logs`).
+    fn validate_log_forwarding(&self, resource: Option<&str>, report: &mut Report) {
+        if resource.is_none() && self.forwarder_arn.is_none() {
+            let without = |what: &str| {
+                format!(
+                    "{what} sends log groups to the Datadog Forwarder, but `forwarderArn` is not set: set it, or remove {what}."
+                )
+            };
+            if self.subscribe_to_execution_logs {
+                report.error(None, without("`subscribeToExecutionLogs: true`"));
+            }
+            if !self.subscribe_log_groups.is_empty() {
+                report.error(None, without("`subscribeLogGroups`"));
+            }
+            if self.create_forwarder_permissions && self.step_function_forwarder_arn.is_none() {
+                report.warn(
+                    None,
+                    "`createForwarderPermissions` is true, but neither `forwarderArn` nor `stepFunctionForwarderArn` is set, so no log group is subscribed and it does nothing.",
+                );
+            }
+        }
+        // Said once for the template, and again only for a resource whose
+        // own parameters set either.
+        let own = |p: Param| self.is_own(p);
+        let said = resource.is_some()
+            && !own(Param::disable_cloud_watch_logs)
+            && !own(Param::enable_dd_logs);
+        if self.disable_cloud_watch_logs && !self.enable_dd_logs && !said {
+            report.error(
+                resource,
+                format!(
+                    "{}`disableCloudWatchLogs: true` stops functions writing to CloudWatch Logs, and `enableDDLogs: false` stops the Extension shipping their logs: they would be lost. Set `enableDDLogs: true`, or remove `disableCloudWatchLogs`.",
+                    prefix(resource)
+                ),
+            );
+        }
     }
 }
 

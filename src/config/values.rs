@@ -119,20 +119,22 @@ fn strings(value: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `existingLogGroups`: which functions' log groups exist outside the template.
+/// `existingLogGroups`: the log groups that exist outside the template
+/// already, named by the resource that writes to them (a function, or an
+/// API Gateway stage or API for execution logs).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ExistingLogGroups {
-    /// Declare a log group for every function without one.
+    /// Declare a log group for every function or stage without one.
     #[default]
     None,
-    /// Every function's log group exists already.
+    /// Every such log group exists already.
     All,
-    /// These functions' log groups exist already.
+    /// The log groups of these resources exist already.
     Only(Vec<String>),
 }
 
 impl ExistingLogGroups {
-    /// Whether this function's log group exists outside the template.
+    /// Whether the log group of this resource exists outside the template.
     pub fn contains(&self, logical_id: &str) -> bool {
         match self {
             ExistingLogGroups::None => false,
