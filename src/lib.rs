@@ -81,16 +81,17 @@ pub fn transform(request: &MacroRequest, environment: &MacroEnvironment) -> Tran
     }
 }
 
-/// Facts about the stack that passes need besides the parameters.
+/// Facts about the stack that passes need besides the parameters (public
+/// only for the crate's own tests, through [`internals`]).
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-struct StackContext<'a> {
+pub struct StackContext<'a> {
     /// The stack's region.
-    region: &'a str,
-    /// The stack's account id (no pass needs it yet).
-    #[allow(dead_code)]
-    account_id: &'a str,
+    pub region: &'a str,
+    /// The stack's account id.
+    pub account_id: &'a str,
     /// The template's parameter values, for resolving `Ref`s.
-    template_parameter_values: &'a serde_json::Map<String, Value>,
+    pub template_parameter_values: &'a serde_json::Map<String, Value>,
 }
 
 /// The AWS partition of a region (`aws`, `aws-us-gov`, `aws-cn`).
@@ -110,6 +111,7 @@ fn partition_of(region: &str) -> &'static str {
 /// crate's insides.
 #[doc(hidden)]
 pub mod internals {
+    pub use crate::StackContext;
     pub use crate::config::{Config, ConfigInputs, Kind, PARAMS};
     pub use crate::lambda::forwarder::subscribe;
     pub use crate::lambda::function::Architecture;

@@ -124,6 +124,18 @@ pub enum Change {
         /// The resources they apply to.
         resources: Vec<Value>,
     },
+    /// An IAM statement denying actions was added for a role (in a policy
+    /// of its own: `disableCloudWatchLogs`).
+    IamDenied {
+        /// The role's logical id.
+        role: String,
+        /// The actions denied.
+        actions: Vec<String>,
+        /// The resources they are denied on.
+        resources: Vec<Value>,
+        /// The parameter that asked for it.
+        source: Origin,
+    },
     /// A definition state was changed to carry the trace context.
     DefinitionEdited {
         /// The state's name.
@@ -137,6 +149,11 @@ pub enum Change {
         logical_id: String,
         /// Its type.
         resource_type: String,
+        /// The parameter that asked for it and what for, when one did
+        /// beyond the pass's own (`subscribeToExecutionLogs ...: execution
+        /// logs of stage ApiProdStage`); `None` for a function's or state
+        /// machine's own log group, filter and role.
+        source: Option<Origin>,
     },
     /// The resource was left alone, and why.
     Skipped {

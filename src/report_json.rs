@@ -208,6 +208,12 @@ enum JsonChange<'a> {
         actions: &'a [String],
         resources: &'a [Value],
     },
+    IamDenied {
+        role: &'a str,
+        actions: &'a [String],
+        resources: &'a [Value],
+        source: String,
+    },
     DefinitionEdited {
         state: &'a str,
         detail: &'a str,
@@ -216,6 +222,10 @@ enum JsonChange<'a> {
         logical_id: &'a str,
         #[serde(rename = "type")]
         resource_type: &'a str,
+        /// The parameter that asked for it; absent for a function's or
+        /// state machine's own log group, filter and role.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        source: Option<String>,
     },
     Skipped {
         reason: &'a str,
@@ -274,15 +284,28 @@ impl<'a> JsonChange<'a> {
                 actions,
                 resources,
             },
+            Change::IamDenied {
+                role,
+                actions,
+                resources,
+                source,
+            } => JsonChange::IamDenied {
+                role,
+                actions,
+                resources,
+                source: source.to_string(),
+            },
             Change::DefinitionEdited { state, detail } => {
                 JsonChange::DefinitionEdited { state, detail }
             }
             Change::ResourceAdded {
                 logical_id,
                 resource_type,
+                source,
             } => JsonChange::ResourceAdded {
                 logical_id,
                 resource_type,
+                source: source.as_ref().map(Origin::to_string),
             },
             Change::Skipped { reason } => JsonChange::Skipped { reason },
         }
@@ -367,6 +390,20 @@ mod tests {
             Change::ResourceAdded {
                 logical_id: "FLogGroup".into(),
                 resource_type: "AWS::Logs::LogGroup".into(),
+                source: None,
+            },
+            Change::IamDenied {
+                role: "Role".into(),
+                actions: vec!["logs:PutLogEvents".into()],
+                resources: vec![
+                    json!({"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/${F}:*"}),
+                ],
+                source: "disableCloudWatchLogs (transform parameter)".into(),
+            },
+            Change::ResourceAdded {
+                logical_id: "RoleDenyCloudWatchLogs".into(),
+                resource_type: "AWS::IAM::RolePolicy".into(),
+                source: Some("disableCloudWatchLogs (transform parameter)".into()),
             },
         ];
         for c in changes {

@@ -18,7 +18,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::report::{Change, Diagnostic, Report, Severity};
+use crate::report::{Change, Diagnostic, Origin, Report, Severity};
 use crate::report_json::ResourceStatus;
 use crate::secrets::{Secrets, is_secret_variable};
 
@@ -180,6 +180,32 @@ pub fn show(value: &Value) -> String {
     }
 }
 
+/// ` [source]`, or nothing without one.
+fn bracketed(source: &Option<Origin>) -> String {
+    source
+        .as_ref()
+        .map(|s| format!(" [{s}]"))
+        .unwrap_or_default()
+}
+
+/// `role R allows|denies ACTIONS on RESOURCES [source]`.
+fn iam_line(
+    role: &str,
+    verb: &str,
+    actions: &[String],
+    resources: &[Value],
+    source: &Option<Origin>,
+) -> String {
+    let on: Vec<String> = resources.iter().map(show).collect();
+    let statement = format!(
+        "role {role} {verb} {} on {}{}",
+        actions.join(", "),
+        on.join(", "),
+        bracketed(source)
+    );
+    line('+', "IAM", &statement)
+}
+
 fn change_line(c: &Change) -> String {
     match c {
         Change::LayerAdded { arn, source, .. } => line('+', "layer", &format!("{arn} [{source}]")),
@@ -191,13 +217,11 @@ fn change_line(c: &Change) -> String {
             "layer",
             &format!("{arn} kept (the template pins it; set {param} to replace it)"),
         ),
-        Change::HandlerRedirected { from, to, source } => {
-            let source = source
-                .as_ref()
-                .map(|s| format!(" [{s}]"))
-                .unwrap_or_default();
-            line('~', "handler", &format!("{} → {to}{source}", show(from)))
-        }
+        Change::HandlerRedirected { from, to, source } => line(
+            '~',
+            "handler",
+            &format!("{} → {to}{}", show(from), bracketed(source)),
+        ),
         Change::EnvSet {
             name,
             value,
@@ -218,25 +242,25 @@ fn change_line(c: &Change) -> String {
             role,
             actions,
             resources,
-        } => {
-            let on: Vec<String> = resources.iter().map(show).collect();
-            line(
-                '+',
-                "IAM",
-                &format!(
-                    "role {role} allows {} on {}",
-                    actions.join(", "),
-                    on.join(", ")
-                ),
-            )
-        }
+        } => iam_line(role, "allows", actions, resources, &None),
         Change::DefinitionEdited { state, detail } => {
             line('~', "state", &format!("{state}: {detail}"))
         }
+        Change::IamDenied {
+            role,
+            actions,
+            resources,
+            source,
+        } => iam_line(role, "denies", actions, resources, &Some(source.clone())),
         Change::ResourceAdded {
             logical_id,
             resource_type,
-        } => line('+', "resource", &format!("{logical_id} ({resource_type})")),
+            source,
+        } => line(
+            '+',
+            "resource",
+            &format!("{logical_id} ({resource_type}){}", bracketed(source)),
+        ),
         Change::Skipped { reason } => line('-', "skipped", reason),
     }
 }
@@ -244,7 +268,6 @@ fn change_line(c: &Change) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Origin;
     use serde_json::json;
 
     #[test]
@@ -331,6 +354,32 @@ mod tests {
         assert_eq!(
             change_line(&redirected(None)),
             "  ~ handler   app.handler → wrapper.handler\n"
+        );
+    }
+
+    #[test]
+    fn added_resources_and_denials_name_their_parameter() {
+        let added = Change::ResourceAdded {
+            logical_id: "ApiprodExecutionLogGroup".into(),
+            resource_type: "AWS::Logs::LogGroup".into(),
+            source: Some(
+                "subscribeToExecutionLogs (transform parameter): execution logs of ProdStage"
+                    .into(),
+            ),
+        };
+        assert_eq!(
+            change_line(&added),
+            "  + resource  ApiprodExecutionLogGroup (AWS::Logs::LogGroup) [subscribeToExecutionLogs (transform parameter): execution logs of ProdStage]\n"
+        );
+        let denied = Change::IamDenied {
+            role: "Role".into(),
+            actions: vec!["logs:PutLogEvents".into()],
+            resources: vec![json!({"Fn::Sub": "arn:x:${F}"})],
+            source: "disableCloudWatchLogs (default)".into(),
+        };
+        assert_eq!(
+            change_line(&denied),
+            "  + IAM       role Role denies logs:PutLogEvents on {\"Fn::Sub\":\"arn:x:${F}\"} [disableCloudWatchLogs (default)]\n"
         );
     }
 

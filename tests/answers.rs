@@ -115,7 +115,7 @@ fn corpus_templates_get_one_answer_whichever_way_they_come() {
 #[test]
 fn fixtures_get_one_answer_whichever_way_they_come() {
     let mut events = 0;
-    for dir in ["lambda", "sam", "stepfn", "forwarder"] {
+    for dir in ["lambda", "sam", "stepfn", "forwarder", "log_groups"] {
         let dir = common::repo_root().join("fixtures").join(dir);
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;

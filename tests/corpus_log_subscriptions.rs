@@ -14,6 +14,12 @@
 //!   function pass's own all-or-nothing refusals), idempotence, only
 //!   functions, roles and added log groups / filters change, and every
 //!   instrumented function's log group is subscribed.
+//! - Every output (543) with the Forwarder and every log-group option:
+//!   `subscribeToAccessLogs`, `subscribeToExecutionLogs`, every log group
+//!   in `subscribeLogGroups`, `createForwarderPermissions`, and
+//!   `stepFunctionForwarderArn`: success, only what the report names
+//!   changes, idempotence, and every filter added sends a log group the
+//!   template declares or one an access-log ARN names (issue 17).
 //! - cfn-lint finds nothing on those outputs that it did not find on the
 //!   inputs (by rule and path; one cfn-lint run over all inputs, one over
 //!   all outputs).
@@ -39,7 +45,9 @@ use dd_serverless_macro::report::Change;
 use dd_serverless_macro::template;
 use dd_serverless_macro::{MacroRequest, Transformed};
 use serde_json::{Map, Value, json};
-use stepfn_support::{assert_context_injected, assert_idempotent, assert_untouched, run};
+use stepfn_support::{
+    assert_context_injected, assert_filters_have_groups, assert_idempotent, assert_untouched, run,
+};
 
 const FORWARDER: &str = "arn:aws:lambda:us-east-1:123456789012:function:DatadogForwarder";
 const STATE_MACHINE: &str = "AWS::StepFunctions::StateMachine";
@@ -347,19 +355,114 @@ fn check_functions(scratch: &Path) -> Vec<LintPair> {
     pairs
 }
 
+// --- API Gateway and other log groups, permissions ------------------------------
+
+/// The names of the log groups outside the template that the stages of
+/// `template` write access logs to (literal log-group ARNs): what the
+/// transform may subscribe by name.
+fn access_log_groups_outside(template: &Value) -> Vec<String> {
+    let mut names = Vec::new();
+    for resource in template["Resources"].as_object().unwrap().values() {
+        let props = &resource["Properties"];
+        for settings in [&props["AccessLogSetting"], &props["AccessLogSettings"]] {
+            let Some(arn) = settings["DestinationArn"].as_str() else {
+                continue;
+            };
+            if let Some((_, name)) = arn.split_once(":log-group:") {
+                names.push(name.strip_suffix(":*").unwrap_or(name).to_string());
+            }
+        }
+    }
+    names
+}
+
+/// Every corpus output with `forwarderArn`, the API Gateway log groups
+/// (`subscribeToAccessLogs`, `subscribeToExecutionLogs`), every log group of
+/// the template listed in `subscribeLogGroups`, `createForwarderPermissions`
+/// and `stepFunctionForwarderArn` (state machines the transform refuses, as
+/// `check_state_machines` checks, excluded): success (or the function
+/// pass's own refusals), only what the report names changes, idempotence,
+/// and every filter added sends a log group the template declares or one an
+/// access-log ARN names. The outputs that changed are written for cfn-lint.
+fn check_log_groups(scratch: &Path) -> Vec<LintPair> {
+    let mut pairs = Vec::new();
+    let (mut changed, mut filters, mut execution_groups, mut permissions) = (0, 0, 0, 0);
+    for path in common::corpus_files("output") {
+        let input = common::read_json(&path);
+        let name = stem(&path);
+        let groups = ids_of_types(&input, &["AWS::Logs::LogGroup"]);
+        let params = json!({
+            "forwarderArn": FORWARDER,
+            "stepFunctionForwarderArn": FORWARDER,
+            "subscribeToAccessLogs": true,
+            "subscribeToExecutionLogs": true,
+            "subscribeLogGroups": groups,
+            "createForwarderPermissions": true,
+            "exclude": machines_with_plain_arn_roles(&input),
+        });
+        let request = request(input.clone(), params);
+        let out = run(&request);
+        if out.report.has_errors() {
+            for e in out.report.errors() {
+                assert!(
+                    !e.message.contains("log group") && !e.message.contains("orwarder"),
+                    "{name}: {}",
+                    e.message
+                );
+            }
+            continue;
+        }
+        if out.fragment == input {
+            continue;
+        }
+        changed += 1;
+        assert_untouched(&name, &input, &out.fragment, &out.report);
+        assert_idempotent(&name, &request, &out.fragment);
+        let existing = access_log_groups_outside(&input);
+        filters += assert_filters_have_groups(&name, &input, &out.fragment, &existing);
+        let before = input["Resources"].as_object().unwrap();
+        for (id, r) in out.fragment["Resources"].as_object().unwrap() {
+            if before.contains_key(id) {
+                continue;
+            }
+            execution_groups += usize::from(id.ends_with("ExecutionLogGroup"));
+            permissions += usize::from(r["Type"] == "AWS::Lambda::Permission");
+        }
+        pairs.push(LintPair::written(
+            scratch,
+            "groups",
+            name,
+            path,
+            &out.fragment,
+        ));
+    }
+    // 446 templates changed, 705 filters added. The execution-log groups:
+    // 12 REST stages with a MethodSettings LoggingLevel, and the one
+    // WebSocket stage with a route's (HTTP API stages with one get none).
+    assert!(changed > 400, "{changed} templates changed");
+    assert_eq!(execution_groups, 13, "execution-log groups");
+    assert_eq!(permissions, filters, "a permission per filter");
+    pairs
+}
+
 #[test]
 fn corpus_state_machines_and_function_subscriptions() {
     let scratch = tempfile::tempdir().unwrap();
     check_state_machines(scratch.path());
     check_functions(scratch.path());
+    check_log_groups(scratch.path());
 }
 
+/// cfn-lint on every output of the three runs above (about 1,000 files,
+/// and their inputs once): four minutes, a little over half a minute of it
+/// for `check_log_groups`.
 #[test]
 #[ignore = "needs cfn-lint from .venv: run by scripts/test (about 4 minutes)"]
 fn corpus_state_machines_and_function_subscriptions_lint_no_worse() {
     let scratch = tempfile::tempdir().unwrap();
     let mut pairs = check_state_machines(scratch.path());
     pairs.extend(check_functions(scratch.path()));
+    pairs.extend(check_log_groups(scratch.path()));
     assert_nothing_new(&pairs);
 }
 

@@ -3,7 +3,7 @@
 //! of the SAM translator corpus (`fixtures/sam-translator/input`), every
 //! example and every template fixture, with two parameter sets (the
 //! extension with X-Ray and Step Functions logging; the Forwarder, which adds
-//! log groups, subscription filters and tags). For each input whose dry run
+//! log groups, subscription filters, their permissions and tags). For each input whose dry run
 //! succeeds:
 //! - the template written reads as the same value as today's full rendering;
 //! - every input line outside the sections and resources the transform
@@ -66,6 +66,8 @@ const PARAMETER_SETS: &[(&str, &[(&str, &str)])] = &[
             ("env", "test"),
             ("version", "1.2.3"),
             ("tags", "team:serverless,cost-center:42"),
+            ("subscribeToExecutionLogs", "true"),
+            ("createForwarderPermissions", "true"),
         ],
     ),
 ];
@@ -447,7 +449,7 @@ fn every_input_is_edited_in_place_and_the_diff_applies() {
 }
 
 #[test]
-#[ignore = "runs the binary 1,172 times (about 10 s): the full tier runs it; the test above calls the same command in-process"]
+#[ignore = "runs the binary 1,180 times (about 10 s): the full tier runs it; the test above calls the same command in-process"]
 fn every_input_is_edited_in_place_by_the_binary() {
     check_every_input("edit_in_place_binary", binary);
 }

@@ -137,7 +137,7 @@ const NOT_SHOWN_BY_THE_OUTPUT: &[&str] = &[
 /// examples, with the options of their first run.
 fn bakeable_templates() -> Vec<(PathBuf, DryRunOptions)> {
     let mut templates: Vec<(PathBuf, DryRunOptions)> =
-        ["cli", "forwarder", "lambda", "sam", "stepfn"]
+        ["cli", "forwarder", "lambda", "log_groups", "sam", "stepfn"]
             .into_iter()
             .flat_map(fixture_files)
             .map(|path| {

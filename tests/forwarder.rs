@@ -10,7 +10,9 @@
 
 mod stepfn_support;
 
-use dd_serverless_macro::internals::{Config, ConfigInputs, Template, ids_of_types, subscribe};
+use dd_serverless_macro::internals::{
+    Config, ConfigInputs, StackContext, Template, ids_of_types, subscribe,
+};
 use dd_serverless_macro::report::Report;
 use dd_serverless_macro::{MacroEnvironment, MacroRequest};
 use serde_json::{Map, Value};
@@ -36,7 +38,12 @@ fn subscribe_all(request: &MacroRequest, fragment: &Value) -> (Value, Report) {
         .filter(|id| !config.exclude.contains(id))
         .collect();
     let mut out = Template::from_value(fragment.clone());
-    subscribe(&mut out, &ids, &config, &mut report);
+    let context = StackContext {
+        region: &request.region,
+        account_id: &request.account_id,
+        template_parameter_values: &request.template_parameter_values,
+    };
+    subscribe(&mut out, &ids, &config, &context, &mut report);
     (out.to_value(), report)
 }
 

@@ -12,22 +12,30 @@
 //!    says the group exists already, name it without declaring it;
 //! 3. add `<Fn>LogGroupSubscription`, unless a filter of the template already
 //!    sends that group to the same Forwarder.
+//!
+//! Every filter is added through one [`subscription::Subscriber`], which
+//! adds its permission too with `createForwarderPermissions`
+//! ([`permission`]). [`other_log_groups`] sends the template's other log
+//! groups to the Forwarder: those of API Gateway stages ([`api_gateway`]
+//! finds them) and those `subscribeLogGroups` lists.
 
+pub mod api_gateway;
 pub mod name_expr;
+pub mod other_log_groups;
+pub mod permission;
 pub mod subscription;
 
 use serde_json::{Value, json};
 
 use super::function::FUNCTION_TYPES;
+use crate::StackContext;
 use crate::config::Config;
-use crate::report::{Change, Report};
+use crate::report::Report;
 use crate::template::intrinsics::ref_target;
 use crate::template::model::{Entries, PROPERTIES, Template};
 use crate::template::resources::{new_resource, sam_function_globals};
 use name_expr::NameExpr;
-use subscription::{
-    LOG_GROUP_TYPE, LogGroupTarget, LogIndex, SUBSCRIPTION_FILTER_TYPE, declare_filter, new_filter,
-};
+use subscription::{LOG_GROUP_TYPE, LogGroupTarget, LogIndex, Served, Subscriber, Subscription};
 
 /// Subscribes the log group of each instrumented function (`function_ids`)
 /// to `forwarderArn`, declaring the log group when the template has none.
@@ -37,13 +45,14 @@ pub fn subscribe(
     template: &mut Template<'_>,
     function_ids: &[String],
     config: &Config,
+    context: &StackContext<'_>,
     report: &mut Report,
 ) {
     let globals_log_group = sam_function_globals(template)
         .and_then(|f| f.get("LoggingConfig"))
         .and_then(|l| l.get("LogGroup"))
         .cloned();
-    let mut index = None;
+    let mut subscriber = None;
     for id in function_ids {
         let Some(function) = template.resource(id) else {
             continue;
@@ -67,44 +76,34 @@ pub fn subscribe(
         };
         let facts = FunctionFacts::read(id, function, globals);
         let existing_log_group = function_config.existing_log_groups.contains(id);
-        let index = index.get_or_insert_with(|| LogIndex::of(template));
-        let mut added = Vec::new();
-        let target = match find_declared_log_group(index, &facts) {
+        let subscriber =
+            subscriber.get_or_insert_with(|| Subscriber::of(template, config, context));
+        let served = Served {
+            id,
+            resource_type: &function_type,
+            condition: facts.condition.as_ref(),
+            instrumented: true,
+        };
+        let target = match find_declared_log_group(subscriber.index(), &facts) {
             Some(group) => LogGroupTarget::Declared(group),
             None if existing_log_group => LogGroupTarget::Named(facts.log_group_name()),
-            None => {
-                let group_id = template.unique_logical_id(&format!("{id}LogGroup"));
-                index.add_group(&group_id, Some(&facts.log_group_name()));
-                template.insert_resource(group_id.clone(), facts.new_log_group());
-                added.push((group_id.clone(), LOG_GROUP_TYPE));
-                LogGroupTarget::Declared(group_id)
-            }
+            None => LogGroupTarget::Declared(subscriber.declare_group(
+                template,
+                &format!("{id}LogGroup"),
+                facts.new_log_group(),
+                served,
+                None,
+                report,
+            )),
         };
-        if index
-            .existing_filter(template, &target, &destination)
-            .is_none()
-        {
-            let condition = match &target {
-                LogGroupTarget::Declared(group) => template
-                    .resource(group)
-                    .and_then(|g| g.get("Condition"))
-                    .or(facts.condition.as_ref()),
-                LogGroupTarget::Named(_) => facts.condition.as_ref(),
-            }
-            .cloned();
-            let filter = new_filter(template, &target, &destination, condition.as_ref());
-            let filter_id = template.unique_logical_id(&format!("{id}LogGroupSubscription"));
-            declare_filter(template, index, &filter_id, filter);
-            added.push((filter_id, SUBSCRIPTION_FILTER_TYPE));
-        }
-        for (new_id, new_type) in added {
-            let change = Change::ResourceAdded {
-                logical_id: new_id.clone(),
-                resource_type: new_type.to_string(),
-            };
-            report.change(&new_id, new_type, change.clone());
-            report.change(id, &function_type, change);
-        }
+        let subscription = Subscription {
+            target,
+            destination: &destination,
+            filter_id: format!("{id}LogGroupSubscription"),
+            served,
+            source: None,
+        };
+        subscriber.subscribe(template, subscription, report);
     }
 }
 
@@ -199,6 +198,7 @@ fn find_declared_log_group(index: &LogIndex, facts: &FunctionFacts) -> Option<St
 mod tests {
     use super::*;
     use crate::config::{ConfigInputs, MacroEnvironment};
+    use subscription::SUBSCRIPTION_FILTER_TYPE;
 
     fn config(params: Value) -> Config {
         let mut report = Report::default();
@@ -220,7 +220,12 @@ mod tests {
         let mut t = Template::from_value(template);
         let ids = t.ids_of_types(FUNCTION_TYPES);
         let mut report = Report::default();
-        subscribe(&mut t, &ids, &config(params), &mut report);
+        let context = StackContext {
+            region: "us-east-1",
+            account_id: "123456789012",
+            template_parameter_values: &serde_json::Map::new(),
+        };
+        subscribe(&mut t, &ids, &config(params), &context, &mut report);
         (t.to_value(), report)
     }
 

@@ -32,8 +32,9 @@ use crate::template::model::Template;
 use crate::template::resources::{is_cdk, sam_function_globals};
 use function::{FUNCTION_TYPES, FunctionKind, SERVERLESS_FUNCTION};
 
-/// Instruments every function of the template, then subscribes the
-/// instrumented ones' log groups to the Forwarder when `forwarderArn` is set.
+/// Instruments every function of the template, then, when `forwarderArn`
+/// is set, subscribes the instrumented ones' log groups to the Forwarder,
+/// and the template's API Gateway and listed log groups.
 ///
 /// A function is edited in place: when a pass reports an error the edits
 /// stay, but the transform fails and its template is not used (the answer
@@ -115,5 +116,6 @@ pub fn instrument(
         report.merge_new(function_report);
         instrumented.push(id);
     }
-    forwarder::subscribe(template, &instrumented, config, report);
+    forwarder::subscribe(template, &instrumented, config, context, report);
+    forwarder::other_log_groups::subscribe(template, config, context, report);
 }

@@ -5,10 +5,10 @@ use serde_json::{Map, Value, json};
 
 use super::{Machine, role};
 use crate::lambda::forwarder::subscription::{
-    LOG_GROUP_TYPE, LogGroupTarget, LogIndex, SUBSCRIPTION_FILTER_TYPE, declare_filter, new_filter,
+    LOG_GROUP_TYPE, LogGroupTarget, Subscriber, Subscription, log_group_of_arn,
 };
 use crate::report::{Change, Report};
-use crate::template::intrinsics::{get_att, is_intrinsic, make_get_att, single};
+use crate::template::intrinsics::{is_intrinsic, make_get_att};
 use crate::template::model::Template;
 use crate::template::resources::new_resource;
 
@@ -20,7 +20,7 @@ pub const RETENTION_IN_DAYS: u64 = 7;
 /// returns the log group the state machine logs to, when it can be found.
 pub fn set_up(
     template: &mut Template<'_>,
-    index: &mut LogIndex,
+    subscriber: &mut Subscriber,
     machine: &Machine,
     properties: &mut Map<String, Value>,
     env: Option<&Value>,
@@ -97,9 +97,7 @@ pub fn set_up(
     if !role::grant_log_delivery(template, machine, properties, report) {
         return None;
     }
-    let group_id = template.unique_logical_id(&format!("{}LogGroup", machine.id));
     let group_name = log_group_name(&machine.id, env);
-    index.add_group(&group_id, Some(&group_name));
     let group = new_resource(
         LOG_GROUP_TYPE,
         machine.condition.as_ref(),
@@ -108,18 +106,19 @@ pub fn set_up(
             "RetentionInDays": RETENTION_IN_DAYS,
         }),
     );
-    template.insert_resource(group_id.clone(), group);
+    let group_id = subscriber.declare_group(
+        template,
+        &format!("{}LogGroup", machine.id),
+        group,
+        machine.served(),
+        None,
+        report,
+    );
     let destinations =
         json!([{"CloudWatchLogsLogGroup": {"LogGroupArn": make_get_att(&group_id, "Arn")}}]);
     if let Some(logging) = properties.get_mut(key).and_then(Value::as_object_mut) {
         logging.insert("Destinations".into(), destinations.clone());
     }
-    let added = Change::ResourceAdded {
-        logical_id: group_id.clone(),
-        resource_type: LOG_GROUP_TYPE.into(),
-    };
-    report.change(&group_id, LOG_GROUP_TYPE, added.clone());
-    report.change(&machine.id, &machine.resource_type, added);
     report.change(
         &machine.id,
         &machine.resource_type,
@@ -156,68 +155,24 @@ fn log_group_name(id: &str, env: Option<&Value>) -> Value {
     }
 }
 
-/// The log group a destination ARN designates: `Fn::GetAtt [G, Arn]` of a
-/// log group of the template, or an ARN (literal or `Fn::Sub`) naming it.
-fn log_group_of_arn(template: &Template<'_>, arn: &Value) -> Option<LogGroupTarget> {
-    if let Some((id, "Arn")) = get_att(arn) {
-        return (template.resource_type(id) == Some(LOG_GROUP_TYPE))
-            .then(|| LogGroupTarget::Declared(id.to_string()));
-    }
-    let name_in = |text: &str| -> Option<String> {
-        let (_, rest) = text.split_once(":log-group:")?;
-        let name = rest.strip_suffix(":*").unwrap_or(rest);
-        (!name.is_empty() && !name.contains(':')).then(|| name.to_string())
-    };
-    match arn {
-        Value::String(text) => name_in(text).map(|n| LogGroupTarget::Named(json!(n))),
-        _ => match single(arn, "Fn::Sub")? {
-            Value::String(text) => {
-                let name = name_in(text)?;
-                Some(LogGroupTarget::Named(if name.contains("${") {
-                    json!({"Fn::Sub": name})
-                } else {
-                    json!(name)
-                }))
-            }
-            _ => None,
-        },
-    }
-}
-
 /// Adds `<StateMachine>LogGroupDatadogSubscriptionFilter`, unless a filter
 /// already sends the group to the same destination.
 pub fn subscribe(
     template: &mut Template<'_>,
-    index: &mut LogIndex,
+    subscriber: &mut Subscriber,
     machine: &Machine,
-    target: &LogGroupTarget,
+    target: LogGroupTarget,
     destination: &Value,
     report: &mut Report,
 ) {
-    if index
-        .existing_filter(template, target, destination)
-        .is_some()
-    {
-        return;
-    }
-    let condition = match target {
-        LogGroupTarget::Declared(group) => template
-            .resource(group)
-            .and_then(|g| g.get("Condition"))
-            .or(machine.condition.as_ref()),
-        LogGroupTarget::Named(_) => machine.condition.as_ref(),
-    }
-    .cloned();
-    let filter = new_filter(template, target, destination, condition.as_ref());
-    let filter_id =
-        template.unique_logical_id(&format!("{}LogGroupDatadogSubscriptionFilter", machine.id));
-    declare_filter(template, index, &filter_id, filter);
-    let added = Change::ResourceAdded {
-        logical_id: filter_id.clone(),
-        resource_type: SUBSCRIPTION_FILTER_TYPE.into(),
+    let subscription = Subscription {
+        target,
+        destination,
+        filter_id: format!("{}LogGroupDatadogSubscriptionFilter", machine.id),
+        served: machine.served(),
+        source: None,
     };
-    report.change(&filter_id, SUBSCRIPTION_FILTER_TYPE, added.clone());
-    report.change(&machine.id, &machine.resource_type, added);
+    subscriber.subscribe(template, subscription, report);
 }
 
 #[cfg(test)]
@@ -238,33 +193,5 @@ mod tests {
             log_group_name("M", Some(&json!({"Ref": "Stage"}))),
             json!({"Fn::Join": ["", ["/aws/vendedlogs/states/M-Logs-", {"Ref": "Stage"}]]})
         );
-    }
-
-    #[test]
-    fn destinations_by_arn() {
-        let r = Template::from_value(
-            json!({"Resources": {"G": {"Type": LOG_GROUP_TYPE}, "T": {"Type": "AWS::SNS::Topic"}}}),
-        );
-        let r = &r;
-        assert_eq!(
-            log_group_of_arn(r, &json!({"Fn::GetAtt": "G.Arn"})),
-            Some(LogGroupTarget::Declared("G".into()))
-        );
-        assert_eq!(
-            log_group_of_arn(r, &json!({"Fn::GetAtt": ["T", "Arn"]})),
-            None
-        );
-        assert_eq!(
-            log_group_of_arn(r, &json!("arn:aws:logs:us-east-1:1:log-group:/x/y:*")),
-            Some(LogGroupTarget::Named(json!("/x/y")))
-        );
-        assert_eq!(
-            log_group_of_arn(
-                r,
-                &json!({"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/s/${Stage}:*"})
-            ),
-            Some(LogGroupTarget::Named(json!({"Fn::Sub": "/s/${Stage}"})))
-        );
-        assert_eq!(log_group_of_arn(r, &json!({"Ref": "P"})), None);
     }
 }

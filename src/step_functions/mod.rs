@@ -28,7 +28,7 @@ use serde_json::{Map, Value};
 
 use crate::StackContext;
 use crate::config::{Config, exclusion_reason};
-use crate::lambda::forwarder::subscription::LogIndex;
+use crate::lambda::forwarder::subscription::{Served, Subscriber};
 use crate::report::{Change, Report};
 use crate::template::model::{PROPERTIES, Template};
 use definition::Found;
@@ -88,18 +88,30 @@ pub struct Machine {
     pub condition: Option<Value>,
 }
 
+impl Machine {
+    /// The state machine as the resource its log group and filter serve.
+    pub fn served(&self) -> Served<'_> {
+        Served {
+            id: &self.id,
+            resource_type: &self.resource_type,
+            condition: self.condition.as_ref(),
+            instrumented: true,
+        }
+    }
+}
+
 /// Instruments every state machine of the fragment when
 /// `stepFunctionForwarderArn` is set (globally, or for that state machine
 /// through its `Metadata.Datadog.Parameters`).
 pub fn instrument(
     template: &mut Template<'_>,
     config: &Config,
-    _context: &StackContext<'_>,
+    context: &StackContext<'_>,
     report: &mut Report,
 ) {
     let ids = template.ids_of_types(&[STATE_MACHINE_TYPE, SAM_STATE_MACHINE_TYPE]);
     let functions = template.ids_of_types(crate::lambda::function::FUNCTION_TYPES);
-    let mut index = None;
+    let mut subscriber = None;
     for id in ids {
         let Some(resource) = template.resource(&id) else {
             continue;
@@ -139,16 +151,17 @@ pub fn instrument(
             resource_type,
             condition: resource.get("Condition").cloned(),
         };
-        let index = index.get_or_insert_with(|| LogIndex::of(template));
+        let subscriber =
+            subscriber.get_or_insert_with(|| Subscriber::of(template, config, context));
         if let Some(target) = logging::set_up(
             template,
-            index,
+            subscriber,
             &machine,
             &mut properties,
             own_config.env.as_ref(),
             report,
         ) {
-            logging::subscribe(template, index, &machine, &target, &destination, report);
+            logging::subscribe(template, subscriber, &machine, target, &destination, report);
         }
         tags::add(&mut properties, &machine, &own_config, report);
         merge_traces(&mut properties, &machine, &functions, report);

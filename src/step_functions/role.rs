@@ -200,6 +200,7 @@ fn create_role(
     let added = Change::ResourceAdded {
         logical_id: role_id.clone(),
         resource_type: ROLE_TYPE.into(),
+        source: None,
     };
     report.change(&role_id, ROLE_TYPE, added.clone());
     report.change(&role_id, ROLE_TYPE, iam_change(&role_id));

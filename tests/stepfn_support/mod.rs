@@ -223,6 +223,81 @@ pub fn assert_idempotent(name: &str, request: &MacroRequest, output: &Value) {
     );
 }
 
+/// The name the stack would give each log group `template` declares: its
+/// `LogGroupName` evaluated, or (none given) what a `Ref` to it reads as.
+fn log_group_names(template: &Value) -> Vec<(String, String)> {
+    resources(template)
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Logs::LogGroup")
+        .map(|(id, r)| {
+            let name = match r["Properties"].get("LogGroupName") {
+                Some(name) => resolve_text(name, template).unwrap_or_default(),
+                None => resolve_text(&json!({"Ref": id}), template).unwrap_or_default(),
+            };
+            (id.clone(), name)
+        })
+        .collect()
+}
+
+/// Every subscription filter `output` has and `input` had not sends a log
+/// group `output` declares, or one of `existing` (groups outside the
+/// template, by name), as the stack evaluates its name; every permission
+/// added is for one of those groups. Returns how many filters were added.
+/// Names are evaluated here, without the macro's own code.
+pub fn assert_filters_have_groups(
+    name: &str,
+    input: &Value,
+    output: &Value,
+    existing: &[String],
+) -> usize {
+    let before = resources(input);
+    let groups = log_group_names(output);
+    let known =
+        |group: &str| groups.iter().any(|(_, n)| n == group) || existing.iter().any(|e| e == group);
+    let mut filters = 0;
+    for (id, r) in resources(output)
+        .iter()
+        .filter(|(id, _)| !before.contains_key(*id))
+    {
+        match r["Type"].as_str() {
+            Some("AWS::Logs::SubscriptionFilter") => {
+                filters += 1;
+                let group = resolve_text(&r["Properties"]["LogGroupName"], output)
+                    .unwrap_or_else(|| panic!("{name}: {id} has an unreadable LogGroupName"));
+                assert!(
+                    known(&group),
+                    "{name}: filter {id} sends {group}, which is neither a log group of the template nor one named as existing ({existing:?})"
+                );
+            }
+            Some("AWS::Lambda::Permission") => {
+                let arn = &r["Properties"]["SourceArn"];
+                let declared = match &arn["Fn::GetAtt"] {
+                    Value::Array(parts) => parts[0].as_str(),
+                    _ => None,
+                };
+                match declared {
+                    Some(group) => assert!(
+                        groups.iter().any(|(g, _)| g == group),
+                        "{name}: permission {id} is for {group}, not a log group of the template"
+                    ),
+                    None => {
+                        let text = resolve_text(arn, output).unwrap_or_default();
+                        let group = text
+                            .split_once(":log-group:")
+                            .and_then(|(_, g)| g.strip_suffix(":*"))
+                            .unwrap_or_else(|| {
+                                panic!("{name}: permission {id}'s SourceArn {text}")
+                            });
+                        assert!(known(group), "{name}: permission {id} is for {group}");
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    filters
+}
+
 // ---------------------------------------------------------------------------
 // Reading definitions as CloudFormation and Step Functions would, without the
 // macro's own code: substitute, join, parse.

@@ -67,6 +67,28 @@ impl NameExpr {
         }
     }
 
+    /// The name as the text of an `Fn::Sub` (`/aws/lambda/${Fn}`), literal
+    /// `${` escaped as `${!`.
+    pub fn to_sub_text(&self) -> String {
+        self.0
+            .iter()
+            .map(|piece| match piece {
+                Piece::Text(text) => text.replace("${", "${!"),
+                Piece::Ref(name) => format!("${{{name}}}"),
+                Piece::GetAtt(resource, attribute) => format!("${{{resource}.{attribute}}}"),
+            })
+            .collect()
+    }
+
+    /// The name as a template writes it most simply: a string when it is
+    /// plain text, else one `Fn::Sub`.
+    pub fn to_value(&self) -> Value {
+        match self.as_literal() {
+            Some(text) => Value::String(text.to_string()),
+            None => serde_json::json!({"Fn::Sub": self.to_sub_text()}),
+        }
+    }
+
     fn from_pieces(pieces: Vec<Piece>) -> NameExpr {
         let mut out: Vec<Piece> = Vec::with_capacity(pieces.len());
         for piece in pieces {
@@ -185,6 +207,12 @@ mod tests {
             expr(json!({"Fn::GetAtt": "R.Arn"}))
         );
         assert_eq!(NameExpr::of(&json!({"Fn::ImportValue": "x"})), None);
+        let mixed = expr(
+            json!({"Fn::Join": ["", ["a${b}/", {"Ref": "S"}, "/", {"Fn::GetAtt": ["R", "Name"]}]]}),
+        );
+        assert_eq!(mixed.to_sub_text(), "a${!b}/${S}/${R.Name}");
+        assert_eq!(expr(mixed.to_value()), mixed);
+        assert_eq!(expr(json!("plain")).to_value(), json!("plain"));
         assert_eq!(NameExpr::of(&json!({"Fn::Sub": "${unclosed"})), None);
     }
 }
