@@ -1,6 +1,7 @@
 //! The Lambda instrumentation over every corpus output that has an
-//! `AWS::Lambda::Function` (419 files declare one), with layers, the extension, X-Ray and
-//! App and API Protection (`appSecMode: on`) turned on and an `apiKeySecretArn`:
+//! `AWS::Lambda::Function` (419 files declare one), with layers, the extension, X-Ray,
+//! App and API Protection (`appSecMode: on`) and the CloudWatch Logs opt-out
+//! (`disableCloudWatchLogs`) turned on and an `apiKeySecretArn`:
 //! - the transform succeeds, or fails only with all-or-nothing messages;
 //! - running it again on its output changes nothing;
 //! - resources other than instrumented functions and their roles are
@@ -32,7 +33,8 @@ fn params() -> Map<String, Value> {
         "apiKeySecretArn": SECRET_ARN,
         "service": "corpus",
         "env": "test",
-        "appSecMode": "on"
+        "appSecMode": "on",
+        "disableCloudWatchLogs": true
     })
     .as_object()
     .unwrap()
@@ -191,6 +193,8 @@ fn instrument_corpus(dir: &Path) -> Vec<Linted> {
     let (mut extensions_api_excluded, mut added_arns) = (0, 0);
     // Functions whose App and API Protection runs in the Python library, in the Extension.
     let (mut appsec_in_library, mut appsec_in_extension) = (0, 0);
+    // Roles denied CloudWatch Logs (a DenyCloudWatchLogs policy each).
+    let mut deny_policies = 0;
     let published = published_arns();
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
@@ -232,6 +236,10 @@ fn instrument_corpus(dir: &Path) -> Vec<Linted> {
         succeeded += 1;
         let output = response.fragment;
         for resource in output["Resources"].as_object().unwrap().values() {
+            deny_policies += usize::from(
+                resource["Properties"]["PolicyName"] == "DenyCloudWatchLogs"
+                    && resource["Type"] == "AWS::IAM::RolePolicy",
+            );
             let vars = &resource["Properties"]["Environment"]["Variables"];
             appsec_in_library += usize::from(vars.get("DD_APPSEC_ENABLED").is_some());
             appsec_in_extension += usize::from(vars.get("DD_SERVERLESS_APPSEC_ENABLED").is_some());
@@ -310,6 +318,10 @@ fn instrument_corpus(dir: &Path) -> Vec<Linted> {
     assert!(
         appsec_in_library > 50 && appsec_in_extension > 300,
         "App and API Protection: {appsec_in_library} functions in the library, {appsec_in_extension} in the Extension"
+    );
+    assert!(
+        deny_policies > 300,
+        "{deny_policies} roles denied CloudWatch Logs"
     );
     // 139 functions excluded, 696 ARNs added (5.134.1's table).
     assert!(

@@ -449,7 +449,7 @@ fn every_input_is_edited_in_place_and_the_diff_applies() {
 }
 
 #[test]
-#[ignore = "runs the binary 1,180 times (about 10 s): the full tier runs it; the test above calls the same command in-process"]
+#[ignore = "runs the binary 1,182 times (about 10 s): the full tier runs it; the test above calls the same command in-process"]
 fn every_input_is_edited_in_place_by_the_binary() {
     check_every_input("edit_in_place_binary", binary);
 }

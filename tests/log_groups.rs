@@ -1,7 +1,8 @@
 //! The template's log groups other than functions' and state machines' sent
 //! to the Forwarder (`subscribeToAccessLogs`, `subscribeToExecutionLogs`,
 //! `subscribeLogGroups`), the Forwarder's permissions
-//! (`createForwarderPermissions`), on the fixtures of `fixtures/log_groups/`,
+//! (`createForwarderPermissions`) and the CloudWatch Logs opt-out
+//! (`disableCloudWatchLogs`), on the fixtures of `fixtures/log_groups/`,
 //! each run through the whole transform with its own Transform entry.
 //!
 //! Each fixture: a snapshot of the report and of what changed; resources the
@@ -49,6 +50,7 @@ fixtures!(
     websocket_and_http_apis,
     sam_apis,
     listed_log_groups_and_permissions,
+    disable_cloudwatch_logs,
 );
 
 /// Without `forwarderArn` the log-group options do nothing (access logs, on
@@ -119,7 +121,7 @@ fn outputs_lint_no_worse_than_inputs() {
         let mut template: Value = request.fragment.clone();
         let mut instrumented: Value = out.fragment.clone();
         for t in [&mut template, &mut instrumented] {
-            if name.starts_with("sam_") {
+            if name.starts_with("sam_") || name.starts_with("disable_") {
                 t["Transform"] = json!("AWS::Serverless-2016-10-31");
             }
         }

@@ -59,7 +59,8 @@ fn params() -> Map<String, Value> {
         "enableXrayTracing": true,
         "apiKeySecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf",
         "service": "equivalence",
-        "env": "test"
+        "env": "test",
+        "disableCloudWatchLogs": true
     })
     .as_object()
     .unwrap()

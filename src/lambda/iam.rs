@@ -11,7 +11,7 @@ use crate::template::intrinsics::{get_att, is_intrinsic};
 use crate::template::model::{Entries, Items, PROPERTIES, StringSearch, Template};
 
 /// The type of a role.
-const ROLE_TYPE: &str = "AWS::IAM::Role";
+pub(super) const ROLE_TYPE: &str = "AWS::IAM::Role";
 
 /// An `Allow` statement to grant to a role in the template.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,7 +31,7 @@ impl Grant {
 }
 
 /// Where a function's permissions live.
-enum RoleLocation {
+pub(super) enum RoleLocation {
     /// An `AWS::IAM::Role` of the template, by logical id.
     Template(String),
     /// A SAM function without `Role`: SAM generates the role from `Policies`.
@@ -40,7 +40,7 @@ enum RoleLocation {
     Outside,
 }
 
-fn locate_role(edit: &FunctionEdit, template: &Template<'_>) -> RoleLocation {
+pub(super) fn locate_role(edit: &FunctionEdit, template: &Template<'_>) -> RoleLocation {
     match edit.props.get("Role") {
         None if edit.kind == FunctionKind::Serverless => RoleLocation::SamPolicies,
         Some(role) => match get_att(role) {

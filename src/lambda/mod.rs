@@ -9,6 +9,7 @@
 //! transform, whose answer is then the template as received.
 
 pub mod appsec;
+pub mod cloudwatch_logs;
 pub mod env;
 pub mod forwarder;
 pub mod function;
@@ -52,6 +53,7 @@ pub fn instrument(
     let shared = Rc::new(config.clone());
     let mut shared_memo = memo::Memo::default();
     let mut instrumented = Vec::new();
+    let mut denials = Vec::new();
     for id in ids {
         let Some(resource) = template.resource_mut(&id) else {
             continue;
@@ -93,6 +95,7 @@ pub fn instrument(
             context,
         );
         edit.report.detail = report.detail;
+        let mut denial = None;
         if !edit.report.has_errors() {
             layers::add_layers(&mut edit, context.region, &mut memo.layers);
             handler::redirect(&mut edit);
@@ -101,6 +104,7 @@ pub fn instrument(
             tracing::configure(&mut edit, template);
             tracing::grant_secret_access(&mut edit, template);
             tags::add_tags(&mut edit, cdk);
+            denial = cloudwatch_logs::denial(&mut edit, template);
         }
         let grants = std::mem::take(&mut edit.grants);
         // Every function goes back, edited or not, its new values written.
@@ -114,8 +118,10 @@ pub fn instrument(
         }
         iam::apply(template, &grants, report);
         report.merge_new(function_report);
+        denials.extend(denial);
         instrumented.push(id);
     }
+    cloudwatch_logs::apply(template, denials, report);
     forwarder::subscribe(template, &instrumented, config, context, report);
     forwarder::other_log_groups::subscribe(template, config, context, report);
 }
