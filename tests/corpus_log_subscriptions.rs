@@ -20,9 +20,9 @@
 //!   `stepFunctionForwarderArn`: success, only what the report names
 //!   changes, idempotence, and every filter added sends a log group the
 //!   template declares or one an access-log ARN names (issue 17).
-//! - cfn-lint finds nothing on those outputs that it did not find on the
-//!   inputs (by rule and path; one cfn-lint run over all inputs, one over
-//!   all outputs).
+//! - cfn-lint finds nothing on the outputs of the state machine run and of
+//!   the run with every option that it did not find on the inputs (by rule
+//!   and path; one cfn-lint run over all inputs, one over all outputs).
 //! - The SAM inputs with an `AWS::Serverless::StateMachine`, instrumented
 //!   as SAM and then translated by aws-sam-translator, give the same state
 //!   machines, log groups, filters and role permissions as the translated
@@ -453,15 +453,19 @@ fn corpus_state_machines_and_function_subscriptions() {
     check_log_groups(scratch.path());
 }
 
-/// cfn-lint on every output of the three runs above (about 1,000 files,
-/// and their inputs once): four minutes, a little over half a minute of it
-/// for `check_log_groups`.
+/// cfn-lint on the outputs of the state machine run and of the run with
+/// every log-group option, and on their inputs, in one cfn-lint run. The
+/// `forwarderArn`-only outputs of `check_functions` are checked but not
+/// linted: each is a part of the same template's output with every option
+/// (the same function log groups and filters, beside the permissions and
+/// API Gateway groups), which is linted. Linting both would add about a
+/// minute and a half (446 more outputs) for nothing new.
 #[test]
 #[ignore = "needs cfn-lint from .venv: run by scripts/test (about 4 minutes)"]
 fn corpus_state_machines_and_function_subscriptions_lint_no_worse() {
     let scratch = tempfile::tempdir().unwrap();
     let mut pairs = check_state_machines(scratch.path());
-    pairs.extend(check_functions(scratch.path()));
+    check_functions(scratch.path());
     pairs.extend(check_log_groups(scratch.path()));
     assert_nothing_new(&pairs);
 }
