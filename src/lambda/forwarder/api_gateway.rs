@@ -148,13 +148,12 @@ pub fn stages(
         let Some(read) = stage else {
             continue;
         };
-        if read.api.as_deref().is_some_and(excluded) {
+        let api = ref_target(&read.api_id).map(str::to_string);
+        if api.as_deref().is_some_and(excluded) {
             continue;
         }
         let execution = match read.execution {
-            Level::On => {
-                reader.execution_group(id, read.api.as_deref(), &read.api_id, &read.stage_name)
-            }
+            Level::On => reader.execution_group(id, api.as_deref(), &read.api_id, &read.stage_name),
             Level::Off => Execution::Off,
             Level::Unknown(why) => Execution::Unknown(why),
         };
@@ -165,7 +164,7 @@ pub fn stages(
             id: id.to_string(),
             resource_type: resource_type.to_string(),
             condition: resource.get("Condition").cloned(),
-            api: read.api,
+            api,
             access_destination: read.access,
             execution,
         });
@@ -175,9 +174,8 @@ pub fn stages(
 
 /// What one resource says of its stage.
 struct Read {
-    /// The API's logical id in the template.
-    api: Option<String>,
-    /// The API's id, as the template writes it.
+    /// The API's id, as the template writes it (a SAM API: `Ref` to
+    /// itself).
     api_id: Value,
     /// The stage's name, as the template writes it.
     stage_name: Value,
@@ -296,10 +294,6 @@ impl Reader<'_, '_> {
 
     fn rest_stage(&self, props: &Entries<'_>) -> Option<Read> {
         Some(Read {
-            api: props
-                .get("RestApiId")
-                .and_then(ref_target)
-                .map(str::to_string),
             api_id: props.get("RestApiId")?.clone(),
             stage_name: props.get("StageName")?.clone(),
             access: self.access(props.get("AccessLogSetting")),
@@ -314,10 +308,6 @@ impl Reader<'_, '_> {
             _ => Level::Off,
         };
         Some(Read {
-            api: props
-                .get("RestApiId")
-                .and_then(ref_target)
-                .map(str::to_string),
             api_id: props.get("RestApiId")?.clone(),
             stage_name: props.get("StageName")?.clone(),
             access: self.access(description.get("AccessLogSetting")),
@@ -329,8 +319,8 @@ impl Reader<'_, '_> {
     }
 
     fn v2_stage(&self, props: &Entries<'_>) -> Option<Read> {
-        let api = props.get("ApiId").and_then(ref_target).map(str::to_string);
-        let execution = match self.is_websocket(api.as_deref()) {
+        let api = props.get("ApiId").and_then(ref_target);
+        let execution = match self.is_websocket(api) {
             Some(false) => Level::Off,
             websocket => match self.route_settings(
                 [props.get("DefaultRouteSettings")],
@@ -343,7 +333,6 @@ impl Reader<'_, '_> {
             },
         };
         Some(Read {
-            api,
             api_id: props.get("ApiId")?.clone(),
             stage_name: props.get("StageName")?.clone(),
             access: self.access(props.get("AccessLogSettings")),
@@ -380,7 +369,6 @@ impl Reader<'_, '_> {
             ),
         };
         Some(Read {
-            api: Some(id.to_string()),
             api_id: json!({"Ref": id}),
             stage_name,
             access: self.access(access),
