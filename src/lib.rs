@@ -31,6 +31,7 @@ mod edit;
 mod lambda;
 mod macro_event;
 mod processed;
+mod record;
 mod report_json;
 mod report_text;
 mod secrets;
@@ -132,6 +133,11 @@ pub mod internals {
     /// The table of Datadog's published layers.
     pub mod published {
         pub use crate::lambda::published::*;
+    }
+
+    /// The record of what a bake added, which `uninstrument` takes out.
+    pub mod record {
+        pub use crate::record::*;
     }
 
     /// The editor of template files.

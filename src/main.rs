@@ -14,7 +14,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use dd_serverless_macro::dry_run::command::{self, Failure, ReportFormat, TransformCommand};
+use dd_serverless_macro::dry_run::command::{
+    self, Failure, ReportFormat, TransformCommand, UninstrumentCommand,
+};
 use dd_serverless_macro::dry_run::overrides::{self, ParameterOverrides};
 use dd_serverless_macro::dry_run::{self, DryRunOptions, examples, input::Input};
 use dd_serverless_macro::{MacroEnvironment, parameters_markdown, template::Format};
@@ -47,6 +49,32 @@ enum Command {
     /// --strict (nothing is written then); 2 bad usage or unreadable input.
     #[command(after_help = examples::section(examples::TRANSFORM))]
     Transform(TransformArgs),
+    /// Remove what `transform` added to a template it baked, as the record
+    /// it wrote there says, and print the result.
+    ///
+    /// `transform` records in its output (Metadata.DatadogServerless.Added)
+    /// each value it added or replaced: layers, the handler (restored from
+    /// before), DD_* variables and AWS_LAMBDA_EXEC_WRAPPER, tags, tracing,
+    /// IAM statements and policies, state-machine logging and definition
+    /// changes, the log groups, subscription filters, roles and
+    /// permissions it declared, and the record itself. Exactly those are
+    /// taken out.
+    ///
+    /// It never touches: a value the template had before the transform
+    /// (even one equal to what Datadog would set), anything without a
+    /// record (a template the transform never baked, or one instrumented
+    /// by another tool: nothing changes, and a note says so), a value
+    /// changed after the bake (kept, with a warning), nor a resource the
+    /// transform added that the rest of the template now refers to (kept,
+    /// with a warning). It does not put the DatadogServerless entry back in
+    /// Transform. In the input's format the output is the input file with
+    /// only those removals made: its comments and layout stay.
+    ///
+    /// Exit codes: 0 success (also when there is nothing to remove); 1
+    /// --strict and something was left in place (nothing is written then);
+    /// 2 bad usage, unreadable input or an unreadable record.
+    #[command(after_help = examples::section(examples::UNINSTRUMENT))]
+    Uninstrument(UninstrumentArgs),
     /// Answer a raw macro event (JSON, as CloudFormation sends it) and print
     /// the response exactly as the deployed Lambda returns it.
     #[command(after_help = examples::section(examples::HANDLE_EVENT))]
@@ -165,6 +193,47 @@ struct TransformArgs {
     strict: bool,
 }
 
+#[derive(Debug, clap::Args)]
+struct UninstrumentArgs {
+    /// The baked template file (JSON or YAML, detected from its content);
+    /// `-` (or nothing, when standard input is not a terminal) reads
+    /// standard input.
+    file: Option<String>,
+    /// Output format [default: the input's format].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write the template to this file instead of standard output (it may
+    /// be the input file itself); as with `transform`, the input file
+    /// edited.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Print a unified diff of the input file against the template instead
+    /// of the template (with -o, the template goes to that file); `patch
+    /// -p0` applies it. An API key removed reads `****`.
+    #[arg(long)]
+    diff: bool,
+    /// When to colour the diff.
+    #[arg(long, value_enum, default_value_t = clap::ColorChoice::Auto, value_name = "WHEN")]
+    color: clap::ColorChoice,
+    /// Treat every warning (a value left in place) as an error: exit 1 and
+    /// write nothing.
+    #[arg(long)]
+    strict: bool,
+}
+
+fn uninstrument(args: UninstrumentArgs) -> Result<(), Failure> {
+    let command = UninstrumentCommand {
+        input: Input::from_arg_here(args.file.as_deref(), "template")?,
+        format: args.format,
+        output: args.output,
+        diff: args.diff,
+        color: command::stdout_color(args.color),
+        strict: args.strict,
+    };
+    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
+    command::uninstrument(&command, &mut stdout, &mut stderr)
+}
+
 fn transform(args: TransformArgs) -> Result<(), Failure> {
     let region = command::region(args.region)?;
     let command = TransformCommand {
@@ -233,6 +302,7 @@ fn parse_cli() -> Cli {
 fn main() -> ExitCode {
     let result = match parse_cli().command.unwrap_or(Command::Serve) {
         Command::Transform(args) => transform(args),
+        Command::Uninstrument(args) => uninstrument(args),
         Command::HandleEvent { file } => handle_event(file),
         Command::Parameters => parameters(),
         Command::Convert {

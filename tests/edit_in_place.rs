@@ -94,7 +94,7 @@ fn dry_run(before: &Value, params: &[(&str, &str)]) -> Option<Value> {
     let (response, _) = handle_with_report(prepared.request, &MacroEnvironment::default());
     response
         .is_success()
-        .then(|| dry_run::finish(before, response.fragment, &options.transform_name))
+        .then(|| dry_run::bake(before, response.fragment, &options.transform_name).unwrap())
 }
 
 /// The inputs: the corpus's YAML inputs, the examples and the fixtures.
@@ -509,7 +509,9 @@ fn comments_above_the_handler_and_around_the_function_survive() {
         headers,
         [
             "@@ -2,9 +2,6 @@ Transform",
-            "@@ -13,11 +10,44 @@ Resources.OrdersFunction"
+            // The bake's record (a new Metadata section) comes last, close
+            // enough to share the hunk.
+            "@@ -13,11 +10,56 @@ Resources.OrdersFunction, Metadata"
         ],
         "{diff}"
     );

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::input::{Input, TemplateFile};
 use super::output::Written;
-use super::{DryRunOptions, diff, finish, prepare};
+use super::{DryRunOptions, bake, diff, prepare};
 use crate::config::{Param, check_region};
 use crate::report::Report;
 use crate::secrets::Secrets;
@@ -195,10 +195,9 @@ pub fn transform(
     // What is written is made before the report, which notes how.
     let outputs = match refusal(&response, &report, json_on_stderr) {
         Some(failure) => Err(failure),
-        None => {
-            let output = finish(original, response.fragment, &options.transform_name);
-            Ok(Outputs::new(command, &input, &output, &secrets))
-        }
+        None => bake(original, response.fragment, &options.transform_name)
+            .map(|output| Outputs::new(&command.delivery(), &input, &output, &secrets))
+            .map_err(|e| Failure::Usage(format!("{}: {e}", command.input.name()))),
     };
     for note in outputs.iter().flat_map(|outputs| &outputs.notes) {
         report.note(note.clone());
@@ -218,16 +217,7 @@ pub fn transform(
             None => write_stream(stderr, &text),
         }
     }
-    let outputs = outputs?;
-    match (&command.output, command.diff) {
-        (Some(path), _) => write_file(path, &outputs.template, "")?,
-        (None, false) => write_stream(stdout, &outputs.template),
-        (None, true) => {}
-    }
-    if let Some(diff) = &outputs.diff {
-        write_stream(stdout, diff);
-    }
-    Ok(())
+    outputs?.deliver(&command.delivery(), stdout)
 }
 
 /// Why nothing is written, if so: the transform failed, its errors said
@@ -267,13 +257,30 @@ struct Outputs {
     notes: Vec<String>,
 }
 
+/// Where and how a command writes its template: the flags `transform` and
+/// `uninstrument` share.
+struct Delivery<'c> {
+    input: &'c Input,
+    format: Option<Format>,
+    output: Option<&'c Path>,
+    diff: bool,
+    color: ColorChoice,
+}
+
+impl TransformCommand {
+    fn delivery(&self) -> Delivery<'_> {
+        Delivery {
+            input: &self.input,
+            format: self.format,
+            output: self.output.as_deref(),
+            diff: self.diff,
+            color: self.color,
+        }
+    }
+}
+
 impl Outputs {
-    fn new(
-        command: &TransformCommand,
-        input: &TemplateFile,
-        output: &Value,
-        secrets: &Secrets,
-    ) -> Outputs {
+    fn new(command: &Delivery, input: &TemplateFile, output: &Value, secrets: &Secrets) -> Outputs {
         let written = Written::new(input, output, command.format.unwrap_or(input.format));
         let name = command.input.name();
         let mut notes = Vec::new();
@@ -300,6 +307,95 @@ impl Outputs {
             notes,
         }
     }
+}
+
+impl Outputs {
+    /// Writes the template to its file or standard output, and the diff
+    /// when asked for.
+    fn deliver(&self, command: &Delivery, stdout: &mut dyn Write) -> Result<(), Failure> {
+        match (command.output, command.diff) {
+            (Some(path), _) => write_file(path, &self.template, "")?,
+            (None, false) => write_stream(stdout, &self.template),
+            (None, true) => {}
+        }
+        if let Some(diff) = &self.diff {
+            write_stream(stdout, diff);
+        }
+        Ok(())
+    }
+}
+
+/// What `uninstrument` is asked to do.
+#[derive(Debug, Clone)]
+pub struct UninstrumentCommand {
+    /// The baked template.
+    pub input: Input,
+    /// The output format; the input's when `None`.
+    pub format: Option<Format>,
+    /// Where the template goes instead of standard output.
+    pub output: Option<PathBuf>,
+    /// A diff on standard output instead of the template.
+    pub diff: bool,
+    /// Whether the diff keeps its colours (see [`TransformCommand::color`]).
+    pub color: ColorChoice,
+    /// Any warning (something left in place) fails the run, and nothing is
+    /// written.
+    pub strict: bool,
+}
+
+/// Runs `uninstrument`: the template with what its record says the
+/// transform added taken out ([`crate::record`]), written like
+/// `transform` writes (the user's file edited, `-o`, `--diff`, `--format`);
+/// what was left in place, one warning each on standard error.
+pub fn uninstrument(
+    command: &UninstrumentCommand,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<(), Failure> {
+    let input = command.input.read_template()?;
+    let name = command.input.name();
+    let undone = crate::record::uninstrument(&input.value)
+        .map_err(|e| Failure::Usage(format!("{name}: {e}")))?;
+    if !undone.recorded {
+        let _ = writeln!(
+            stderr,
+            "note: {name} holds no record of what `dd-serverless-macro transform` added ({}), so nothing was removed",
+            crate::record::PLACE
+        );
+    }
+    if super::lists_transform(&input.value, super::DEFAULT_TRANSFORM_NAME) {
+        let _ = writeln!(
+            stderr,
+            "note: {name} still lists the {} transform, which instruments it again at deployment: remove that entry from Transform",
+            super::DEFAULT_TRANSFORM_NAME
+        );
+    }
+    for warning in &undone.warnings {
+        let _ = writeln!(stderr, "warning: {warning}");
+    }
+    if command.strict && !undone.warnings.is_empty() {
+        let what = match undone.warnings.len() {
+            1 => "1 warning".to_string(),
+            n => format!("{n} warnings"),
+        };
+        return Err(Failure::Failed(format!(
+            "{what} and --strict is set: the template was not written"
+        )));
+    }
+    let mut secrets = Secrets::default();
+    secrets.add_from_template(&input.value);
+    let delivery = Delivery {
+        input: &command.input,
+        format: command.format,
+        output: command.output.as_deref(),
+        diff: command.diff,
+        color: command.color,
+    };
+    let outputs = Outputs::new(&delivery, &input, &undone.template, &secrets);
+    for note in &outputs.notes {
+        let _ = writeln!(stderr, "note: {note}");
+    }
+    outputs.deliver(&delivery, stdout)
 }
 
 /// Prints each warning and error on its own line, naming its resource, and

@@ -25,6 +25,18 @@ pub const TRANSFORM: &[(&str, &str)] = &[
     ),
 ];
 
+/// `uninstrument`.
+pub const UNINSTRUMENT: &[(&str, &str)] = &[
+    (
+        "What would be removed from a baked template",
+        "dd-serverless-macro uninstrument template.yaml --diff",
+    ),
+    (
+        "Undo the bake in place; fail if anything had to be left",
+        "dd-serverless-macro uninstrument template.yaml -o template.yaml --strict",
+    ),
+];
+
 /// `handle-event`.
 pub const HANDLE_EVENT: &[(&str, &str)] = &[
     (
@@ -77,7 +89,14 @@ mod tests {
             text,
             "Examples:\n  # The table as a file\n  dd-serverless-macro parameters > parameters.md"
         );
-        for list in [TRANSFORM, HANDLE_EVENT, PARAMETERS, CONVERT, SERVE] {
+        for list in [
+            TRANSFORM,
+            UNINSTRUMENT,
+            HANDLE_EVENT,
+            PARAMETERS,
+            CONVERT,
+            SERVE,
+        ] {
             assert!(
                 list.iter()
                     .all(|(_, line)| line.contains("dd-serverless-macro "))

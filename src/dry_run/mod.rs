@@ -81,6 +81,10 @@ pub enum DryRunError {
         /// The rule broken.
         why: String,
     },
+    /// The template's record of an earlier bake cannot be read, or the
+    /// new one has no place.
+    #[error(transparent)]
+    Record(#[from] crate::record::RecordError),
     /// A `Ref` in the transform's parameters cannot be resolved.
     #[error(
         "transform parameter `{param}` refers to template parameter `{target}`, which has no Default; give its value with --parameter-overrides {target}=VALUE"
@@ -157,6 +161,13 @@ fn entry_name(entry: &Value) -> Option<&str> {
         Value::Object(o) => o.get("Name").and_then(Value::as_str),
         _ => None,
     }
+}
+
+/// Whether the template's `Transform` section lists `name`.
+pub fn lists_transform(template: &Value, name: &str) -> bool {
+    transform_entries(template)
+        .iter()
+        .any(|e| entry_name(e) == Some(name))
 }
 
 /// Builds the macro event for a template.
@@ -338,8 +349,20 @@ pub struct DryRunOutcome {
     pub entry_found: bool,
 }
 
-/// Runs the whole dry run on a parsed template: prepare the event, transform,
-/// and put the `Transform` section back.
+/// The baked template: [`finish`], with the record of what the transform
+/// added ([`crate::record`]), which `uninstrument` reads.
+pub fn bake(
+    original: &Value,
+    transformed: Value,
+    transform_name: &str,
+) -> Result<Value, DryRunError> {
+    let output = finish(original, transformed, transform_name);
+    Ok(crate::record::record(original, output)?)
+}
+
+/// Runs the whole dry run on a parsed template: prepare the event,
+/// transform, put the `Transform` section back and record what was added
+/// ([`bake`]).
 pub fn run(
     template: &Value,
     options: &DryRunOptions,
@@ -347,9 +370,10 @@ pub fn run(
 ) -> Result<DryRunOutcome, DryRunError> {
     let prepared = prepare(template, options)?;
     let (response, report) = crate::handle_with_report(prepared.request, environment);
-    let output = response
-        .is_success()
-        .then(|| finish(template, response.fragment, &options.transform_name));
+    let output = match response.is_success() {
+        true => Some(bake(template, response.fragment, &options.transform_name)?),
+        false => None,
+    };
     Ok(DryRunOutcome {
         output,
         report,

@@ -157,7 +157,8 @@ Resources:
             diff.starts_with("--- t.yaml\n+++ t.yaml\n@@ -4,4 +4,"),
             "{diff}"
         );
-        assert!(diff.contains("@@ Resources.Fn\n"), "{diff}");
+        // The record of the bake follows the function, in the same hunk.
+        assert!(diff.contains("@@ Resources.Fn, Metadata\n"), "{diff}");
     }
 
     #[test]
