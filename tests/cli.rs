@@ -1,6 +1,7 @@
 //! The `dd-serverless-macro` binary, run for real: `transform --diff`,
 //! `--report text|json`, `--report-file`, `--strict`, secret masking, exit
-//! codes, and the CDK / Serverless Framework examples of the README.
+//! codes, the CDK / Serverless Framework examples of the README, and
+//! `uninstrument`.
 
 mod common;
 
@@ -666,6 +667,7 @@ fn a_given_parameter_that_loses_to_the_template_is_a_warning_strict_refuses() {
 fn every_subcommand_help_ends_with_examples() {
     for command in [
         "transform",
+        "uninstrument",
         "handle-event",
         "parameters",
         "convert",
@@ -1044,4 +1046,195 @@ fn baking_a_commented_template_in_place_twice_leaves_what_the_first_run_wrote() 
     );
     let twice = std::fs::read_to_string(dir.join("t.yaml")).unwrap();
     assert_eq!(twice, once, "the second run changed the file");
+}
+
+// ------------------------------------------------------------ uninstrument
+
+/// The sam-app example as the bake leaves what it does not change: its
+/// `DatadogServerless` entry (lines 4 to 13) taken out of Transform.
+fn sam_app_without_our_entry() -> String {
+    let original = common::read_repo_file(SAM_APP);
+    let lines: Vec<&str> = original.split_inclusive('\n').collect();
+    assert!(
+        lines[3].starts_with("  - Name: DatadogServerless"),
+        "{}",
+        lines[3]
+    );
+    assert!(lines[13].starts_with("Description:"), "{}", lines[13]);
+    [&lines[..3], &lines[13..]].concat().concat()
+}
+
+#[test]
+fn uninstrument_in_place_gives_back_the_file_byte_for_byte() {
+    let dir = directory_with(
+        "uninstrument",
+        &[("template.yaml", &common::read_repo_file(SAM_APP))],
+    );
+    let bake = [
+        "transform",
+        "template.yaml",
+        "--region",
+        "us-east-1",
+        "-o",
+        "template.yaml",
+    ];
+    run_in(&dir, &bake).exited(0);
+    let baked = std::fs::read_to_string(dir.join("template.yaml")).unwrap();
+    assert!(
+        baked.contains("\nMetadata:\n  DatadogServerless:\n    Added:\n      OrdersFunction:\n"),
+        "{baked}"
+    );
+
+    // The diff: what goes, as a patch of the baked file.
+    let r = run_in(&dir, &["uninstrument", "template.yaml", "--diff"]).exited(0);
+    assert_eq!(r.stderr, "");
+    insta::assert_snapshot!("sam_app_uninstrument_diff", r.stdout);
+    common::patch_p0(&dir, &r.stdout);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("template.yaml")).unwrap(),
+        sam_app_without_our_entry()
+    );
+
+    // In place, from the baked file again: the same text.
+    std::fs::write(dir.join("template.yaml"), &baked).unwrap();
+    run_in(
+        &dir,
+        &["uninstrument", "template.yaml", "-o", "template.yaml"],
+    )
+    .exited(0);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("template.yaml")).unwrap(),
+        sam_app_without_our_entry()
+    );
+    // And once more: nothing recorded is left, nothing changes.
+    let r = run_in(&dir, &["uninstrument", "template.yaml", "--diff"]).exited(0);
+    assert_eq!(r.stdout, "");
+    assert_starts_with(
+        &r.stderr,
+        "note: template.yaml holds no record of what `dd-serverless-macro transform` added (Metadata.DatadogServerless.Added), so nothing was removed\n",
+    );
+}
+
+#[test]
+fn uninstrument_without_a_record_writes_the_file_as_it_is_and_says_why() {
+    let r = run(&["uninstrument", SAM_APP]).exited(0);
+    assert_eq!(r.stdout, common::read_repo_file(SAM_APP));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "note: {SAM_APP} holds no record of what `dd-serverless-macro transform` added (Metadata.DatadogServerless.Added), so nothing was removed\n\
+             note: {SAM_APP} still lists the DatadogServerless transform, which instruments it again at deployment: remove that entry from Transform\n"
+        )
+    );
+}
+
+#[test]
+fn uninstrument_keeps_what_changed_after_the_bake_and_strict_refuses() {
+    let dir = directory_with(
+        "uninstrument-changed",
+        &[("template.yaml", &common::read_repo_file(SAM_APP))],
+    );
+    run_in(
+        &dir,
+        &[
+            "transform",
+            "template.yaml",
+            "--region",
+            "us-east-1",
+            "-o",
+            "baked.yaml",
+        ],
+    )
+    .exited(0);
+    let baked = std::fs::read_to_string(dir.join("baked.yaml")).unwrap();
+    let edited = baked.replacen("DD_SITE: datadoghq.com", "DD_SITE: datadoghq.eu", 1);
+    assert_ne!(edited, baked);
+    std::fs::write(dir.join("baked.yaml"), &edited).unwrap();
+    let warning = "warning: Resources.OrdersFunction.Properties.Environment: 1 value the transform wrote there changed after the bake, so what it holds was kept (Variables.DD_SITE)\n";
+
+    let r = run_in(&dir, &["uninstrument", "baked.yaml", "--strict"]).exited(1);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        format!("{warning}error: 1 warning and --strict is set: the template was not written\n")
+    );
+
+    let r = run_in(&dir, &["uninstrument", "baked.yaml"]).exited(0);
+    assert_eq!(r.stderr, warning);
+    assert!(
+        r.stdout
+            .contains("      Environment:\n        Variables:\n          DD_SITE: datadoghq.eu\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains("DD_TRACE_ENABLED") && !r.stdout.contains("\nMetadata:"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn uninstrument_masks_a_removed_api_key_and_converts_formats() {
+    let dir = directory_with(
+        "uninstrument-key",
+        &[("template.yaml", &common::read_repo_file(WARNINGS))],
+    );
+    run_in(
+        &dir,
+        &[
+            "transform",
+            "template.yaml",
+            "--region",
+            "us-east-1",
+            "-o",
+            "baked.yaml",
+        ],
+    )
+    .exited(0);
+    assert!(
+        std::fs::read_to_string(dir.join("baked.yaml"))
+            .unwrap()
+            .contains(FIXTURE_API_KEY)
+    );
+    let r = run_in(&dir, &["uninstrument", "baked.yaml", "--diff"]).exited(0);
+    assert!(
+        !r.stdout.contains(FIXTURE_API_KEY) && r.stdout.contains("DD_API_KEY: '****'"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr
+            .contains("the diff shows `****` in place of the API key"),
+        "{}",
+        r.stderr
+    );
+    let r = run_in(&dir, &["uninstrument", "baked.yaml", "--format", "json"]).exited(0);
+    let undone = parse_json(&r.stdout);
+    assert!(undone.get("Metadata").is_none() && !r.stdout.contains(FIXTURE_API_KEY));
+}
+
+#[test]
+fn uninstrument_refuses_an_unreadable_record_and_says_what_it_never_touches() {
+    let dir = directory_with(
+        "uninstrument-unreadable",
+        &[(
+            "t.yaml",
+            "Resources: {}\nMetadata:\n  DatadogServerless:\n    Added:\n      Fn: [1]\n",
+        )],
+    );
+    let r = run_in(&dir, &["uninstrument", "t.yaml"]).exited(2);
+    assert_eq!(r.stdout, "");
+    assert_starts_with(
+        &r.stderr,
+        "error: t.yaml: Metadata.DatadogServerless.Added at `Fn` is not a record of what the transform added (neither a fingerprint nor ops)",
+    );
+    let help = run(&["uninstrument", "--help"]).exited(0).stdout;
+    for said in [
+        "It never touches: a value the template had before",
+        "value changed after the bake",
+        "Metadata.DatadogServerless.Added",
+    ] {
+        assert!(help.contains(said), "{said}: {help}");
+    }
 }

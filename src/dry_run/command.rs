@@ -261,6 +261,8 @@ struct Outputs {
 /// `uninstrument` share.
 struct Delivery<'c> {
     input: &'c Input,
+    /// The note of a diff that masking changed.
+    masked: &'static str,
     format: Option<Format>,
     output: Option<&'c Path>,
     diff: bool,
@@ -271,6 +273,7 @@ impl TransformCommand {
     fn delivery(&self) -> Delivery<'_> {
         Delivery {
             input: &self.input,
+            masked: MASKED_DIFF,
             format: self.format,
             output: self.output.as_deref(),
             diff: self.diff,
@@ -293,7 +296,7 @@ impl Outputs {
             let plain = written.diff(&name);
             let shown = secrets.mask(&plain);
             if shown != plain {
-                notes.push(MASKED_DIFF.to_string());
+                notes.push(command.masked.to_string());
             }
             match command.color {
                 ColorChoice::Always | ColorChoice::AlwaysAnsi => diff::style(&shown),
@@ -386,6 +389,7 @@ pub fn uninstrument(
     secrets.add_from_template(&input.value);
     let delivery = Delivery {
         input: &command.input,
+        masked: "the diff shows `****` in place of the API key it removes: it is for reading only, as `patch` and `git apply` will not apply it",
         format: command.format,
         output: command.output.as_deref(),
         diff: command.diff,
