@@ -41,7 +41,9 @@ enum Command {
     /// --param overrides single keys. The output no longer lists our transform
     /// (the SAM transform and others are kept), so it can be deployed as is.
     /// In the input's format, it is the input file with only the
-    /// transform's changes made: its comments and layout stay.
+    /// transform's changes made: its comments and layout stay. It ends with
+    /// a record of what the transform added (Metadata.DatadogServerless.Added),
+    /// from which `uninstrument` takes exactly that out again.
     ///
     /// --diff shows what changes, --report says why, --strict fails on any
     /// warning. Warnings and errors go to standard error, one line each.
@@ -209,7 +211,8 @@ struct UninstrumentArgs {
     output: Option<PathBuf>,
     /// Print a unified diff of the input file against the template instead
     /// of the template (with -o, the template goes to that file); `patch
-    /// -p0` applies it. An API key removed reads `****`.
+    /// -p0` applies it. An API key removed reads `****`, and the diff is then
+    /// for reading only.
     #[arg(long)]
     diff: bool,
     /// When to colour the diff.

@@ -20,12 +20,13 @@
 //!     Added:
 //!       OrdersFunction:                   # a resource the transform changed
 //!         /Properties/Handler:            # a value it replaced: the value before,
-//!           Was: app.handler              # and the fingerprint of the one it wrote
-//!           Now: 5c0e2bd8
-//!         /Properties/Layers: 0f8e3c2a 9b1d4e77    # a value it added (its leaves)
-//!         /Properties/Environment/Variables/-: 41c3f5a0 77e1b2c9   # scalars added into a mapping the
-//!                                         # template had, or items into its list
-//!       OrdersFunctionLogGroup: 3d9a51f0  # a resource it added
+//!           Was: app.handler              #   and the fingerprint of the one written
+//!           Now: '924aa3af'
+//!         /Properties/Layers: '3c504882 c01a6f2d'   # a value it added: its leaves
+//!         /Properties/Tags: '1742383d ecc35a1c'
+//!         /Properties/-: b550615d         # scalars added into a mapping the template
+//!                                         #   had (`Tracing: Active`), or items into its list
+//!       OrdersFunctionLogGroup: 5cbcd4cf  # a resource it added
 //! ```
 //!
 //! `{Was: ...}` alone is a value the transform removed (none does today).
