@@ -1128,24 +1128,21 @@ fn uninstrument_without_a_record_writes_the_file_as_it_is_and_says_why() {
     );
 }
 
+/// A fresh directory holding the repository file `template` as
+/// `template.yaml`, and its bake as `baked.yaml`.
+fn baked_in(name: &str, template: &str) -> PathBuf {
+    let dir = directory_with(
+        name,
+        &[("template.yaml", &common::read_repo_file(template))],
+    );
+    let bake = ["transform", "template.yaml", "--region", "us-east-1"];
+    run_in(&dir, &[&bake[..], &["-o", "baked.yaml"]].concat()).exited(0);
+    dir
+}
+
 #[test]
 fn uninstrument_keeps_what_changed_after_the_bake_and_strict_refuses() {
-    let dir = directory_with(
-        "uninstrument-changed",
-        &[("template.yaml", &common::read_repo_file(SAM_APP))],
-    );
-    run_in(
-        &dir,
-        &[
-            "transform",
-            "template.yaml",
-            "--region",
-            "us-east-1",
-            "-o",
-            "baked.yaml",
-        ],
-    )
-    .exited(0);
+    let dir = baked_in("uninstrument-changed", SAM_APP);
     let baked = std::fs::read_to_string(dir.join("baked.yaml")).unwrap();
     let edited = baked.replacen("DD_SITE: datadoghq.com", "DD_SITE: datadoghq.eu", 1);
     assert_ne!(edited, baked);
@@ -1176,22 +1173,7 @@ fn uninstrument_keeps_what_changed_after_the_bake_and_strict_refuses() {
 
 #[test]
 fn uninstrument_masks_a_removed_api_key_and_converts_formats() {
-    let dir = directory_with(
-        "uninstrument-key",
-        &[("template.yaml", &common::read_repo_file(WARNINGS))],
-    );
-    run_in(
-        &dir,
-        &[
-            "transform",
-            "template.yaml",
-            "--region",
-            "us-east-1",
-            "-o",
-            "baked.yaml",
-        ],
-    )
-    .exited(0);
+    let dir = baked_in("uninstrument-key", WARNINGS);
     assert!(
         std::fs::read_to_string(dir.join("baked.yaml"))
             .unwrap()

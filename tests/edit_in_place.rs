@@ -73,17 +73,7 @@ const PARAMETER_SETS: &[(&str, &[(&str, &str)])] = &[
 ];
 
 fn options(params: &[(&str, &str)]) -> DryRunOptions {
-    DryRunOptions {
-        transform_name: dry_run::DEFAULT_TRANSFORM_NAME.into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-        stack_name: "edit-test".into(),
-        ..Default::default()
-    }
+    common::dry_run_options(params, "edit-test")
 }
 
 /// Today's full dry run: the template the CLI renders, or `None` when the

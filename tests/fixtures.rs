@@ -14,23 +14,6 @@ use dd_serverless_macro::MacroEnvironment;
 use dd_serverless_macro::dry_run::{self, DryRunOptions};
 use dd_serverless_macro::template;
 
-fn fixture_files(dir: &str) -> Vec<PathBuf> {
-    let root = common::repo_root().join("fixtures").join(dir);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "json")
-            )
-        })
-        .filter(|p| !p.to_string_lossy().ends_with(".options.json"))
-        .collect();
-    files.sort();
-    files
-}
-
 fn options_for(path: &Path) -> DryRunOptions {
     let mut options = DryRunOptions {
         transform_name: dry_run::DEFAULT_TRANSFORM_NAME.to_string(),
@@ -96,7 +79,7 @@ pub fn render_fixture(path: &Path) -> String {
 }
 
 fn snapshot_dir(dir: &str) {
-    let files = fixture_files(dir);
+    let files = common::fixture_files(dir);
     assert!(!files.is_empty(), "no fixtures in fixtures/{dir}");
     for path in files {
         let name = format!("{dir}__{}", path.file_stem().unwrap().to_string_lossy());
@@ -146,7 +129,7 @@ fn bakeable_templates() -> Vec<(PathBuf, DryRunOptions)> {
     let mut templates: Vec<(PathBuf, DryRunOptions)> =
         ["cli", "forwarder", "lambda", "log_groups", "sam", "stepfn"]
             .into_iter()
-            .flat_map(fixture_files)
+            .flat_map(common::fixture_files)
             .map(|path| {
                 let options = options_for(&path);
                 (path, options)

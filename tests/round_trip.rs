@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use dd_serverless_macro::MacroEnvironment;
-use dd_serverless_macro::dry_run::{self, DEFAULT_TRANSFORM_NAME, DryRunOptions};
-use dd_serverless_macro::record;
+use dd_serverless_macro::dry_run::{self, DEFAULT_TRANSFORM_NAME};
+use dd_serverless_macro::internals::record;
 use dd_serverless_macro::template;
 use serde_json::Value;
 
@@ -71,20 +71,6 @@ const PARAMETER_SETS: &[(&str, &[(&str, &str)])] = &[
     ),
 ];
 
-fn options(params: &[(&str, &str)]) -> DryRunOptions {
-    DryRunOptions {
-        transform_name: DEFAULT_TRANSFORM_NAME.into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-        stack_name: "round-trip".into(),
-        ..Default::default()
-    }
-}
-
 /// The template as the bake leaves what it did not change: without our
 /// `Transform` entry.
 fn without_our_entry(template: &Value) -> Value {
@@ -105,20 +91,7 @@ fn templates() -> &'static [(PathBuf, Value)] {
             .flat_map(common::corpus_files)
             .collect();
         for dir in ["cli", "forwarder", "lambda", "sam", "stepfn"] {
-            let dir = common::repo_root().join("fixtures").join(dir);
-            let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .filter(|p| {
-                    matches!(
-                        p.extension().and_then(|e| e.to_str()),
-                        Some("yaml" | "json")
-                    )
-                })
-                .filter(|p| !p.to_string_lossy().ends_with(".options.json"))
-                .collect();
-            found.sort();
-            files.extend(found);
+            files.extend(common::fixture_files(dir));
         }
         for example in [
             "examples/sam-app/template.yaml",
@@ -143,7 +116,7 @@ fn templates() -> &'static [(PathBuf, Value)] {
 fn round_trip(path: &Path, template: &Value, set: &str, params: &[(&str, &str)]) -> bool {
     let name = format!("{} ({set})", path.display());
     let env = MacroEnvironment::default();
-    let options = options(params);
+    let options = common::dry_run_options(params, "round-trip");
     let Ok(outcome) = dry_run::run(template, &options, &env) else {
         return false; // a Ref the parameters cannot resolve
     };

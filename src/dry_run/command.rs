@@ -234,13 +234,22 @@ fn refusal(
     if report.has_errors() || json_on_stderr {
         return Some(Failure::Failed(String::new()));
     }
-    let what = match report.strict_warnings().count() {
+    Some(strict_refusal(
+        report.strict_warnings().count(),
+        "--strict, or the `strict` parameter",
+    ))
+}
+
+/// The failure of strict mode with `warnings` warnings; `set_by` says what
+/// set it.
+fn strict_refusal(warnings: usize, set_by: &str) -> Failure {
+    let what = match warnings {
         1 => "1 warning".to_string(),
         n => format!("{n} warnings"),
     };
-    Some(Failure::Failed(format!(
-        "{what} and strict is set (--strict, or the `strict` parameter): the template was not written"
-    )))
+    Failure::Failed(format!(
+        "{what} and strict is set ({set_by}): the template was not written"
+    ))
 }
 
 /// The note of a diff that masking changed.
@@ -377,13 +386,7 @@ pub fn uninstrument(
         let _ = writeln!(stderr, "warning: {warning}");
     }
     if command.strict && !undone.warnings.is_empty() {
-        let what = match undone.warnings.len() {
-            1 => "1 warning".to_string(),
-            n => format!("{n} warnings"),
-        };
-        return Err(Failure::Failed(format!(
-            "{what} and --strict is set: the template was not written"
-        )));
+        return Err(strict_refusal(undone.warnings.len(), "--strict"));
     }
     let mut secrets = Secrets::default();
     secrets.add_from_template(&input.value);

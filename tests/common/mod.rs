@@ -68,6 +68,43 @@ pub fn corpus_files(kind: &str) -> Vec<PathBuf> {
     files
 }
 
+/// The template fixtures of `fixtures/DIR` (YAML and JSON, but the
+/// `NAME.options.json` sidecars), sorted.
+pub fn fixture_files(dir: &str) -> Vec<PathBuf> {
+    let root = repo_root().join("fixtures").join(dir);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "json")
+            )
+        })
+        .filter(|p| !p.to_string_lossy().ends_with(".options.json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The options of a dry run in us-east-1 with `params` given as `--param`.
+pub fn dry_run_options(
+    params: &[(&str, &str)],
+    stack_name: &str,
+) -> dd_serverless_macro::dry_run::DryRunOptions {
+    dd_serverless_macro::dry_run::DryRunOptions {
+        transform_name: dd_serverless_macro::dry_run::DEFAULT_TRANSFORM_NAME.into(),
+        params: params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        region: "us-east-1".into(),
+        account_id: "123456789012".into(),
+        stack_name: stack_name.into(),
+        ..Default::default()
+    }
+}
+
 /// A file's name without its extension.
 pub fn stem(path: &Path) -> String {
     path.file_stem().unwrap().to_string_lossy().into_owned()
