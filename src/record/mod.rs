@@ -2,7 +2,7 @@
 //! which takes exactly that out again.
 //!
 //! A dry run (`transform`, the CLI's bake) compares the template before the
-//! transform with the template after it ([`diff`]) and writes what changed
+//! transform with the template after it (`diff`) and writes what changed
 //! into the output, at `Metadata.DatadogServerless.Added`: nothing per
 //! pass, so every pass, today's and tomorrow's, is recorded the same way.
 //! The deployed macro writes no record: CloudFormation keeps the template
@@ -11,7 +11,7 @@
 //! The record is keyed by logical id; inside, by [JSON Pointer] below the
 //! resource. A key starting with `/` is a place outside `Resources`, from
 //! the template's root. Values the transform wrote are kept as
-//! fingerprints ([`fingerprint`]: eight hexadecimal digits), never as
+//! fingerprints (`fingerprint`: eight hexadecimal digits), never as
 //! themselves, so the record stays small and holds no secret:
 //!
 //! ```yaml
@@ -31,7 +31,7 @@
 //!
 //! `{Was: ...}` alone is a value the transform removed (none does today).
 //!
-//! [`uninstrument`] reads only the record, never guesses ([`undo`]): it
+//! [`uninstrument`] reads only the record, never guesses (`undo`): it
 //! puts back each value replaced, and takes out each value added whose
 //! fingerprint is still the one recorded; a value changed after the bake is
 //! left in place with a warning, and a value the template had before the
