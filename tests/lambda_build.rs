@@ -12,6 +12,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use common::process::{Finished, run_with_deadline};
@@ -82,6 +83,18 @@ fn assert_deployable(bootstrap: &Path) {
     );
 }
 
+/// Held for the whole of each build test: `scripts/build-macro` and
+/// `sam build` both have cargo lambda write
+/// `target/lambda/dd-serverless-macro/bootstrap`, so side by side one test
+/// could read the file while the other's build is rewriting it.
+static ONE_BUILD_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn alone() -> MutexGuard<'static, ()> {
+    ONE_BUILD_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Runs a build in the repository's root, with the tools of `.venv` on its
 /// `PATH`; fails the test unless it succeeds within half an hour.
 fn build(name: &str, mut command: Command) -> Finished {
@@ -100,6 +113,7 @@ fn build(name: &str, mut command: Command) -> Finished {
 #[test]
 #[ignore = "needs cargo-lambda and zig from .venv and the arm64 target: run by scripts/test (about 4 minutes)"]
 fn build_macro_script_builds_the_arm64_bootstrap() {
+    let _alone = alone();
     let done = build(
         "scripts/build-macro",
         Command::new(repo_root().join("scripts/build-macro")),
@@ -119,6 +133,7 @@ fn build_macro_script_builds_the_arm64_bootstrap() {
 #[test]
 #[ignore = "needs the SAM CLI, cargo-lambda and zig from .venv and the arm64 target: run by scripts/test"]
 fn sam_build_builds_the_arm64_bootstrap() {
+    let _alone = alone();
     let build_dir = scratch("sam-build");
     let mut command = Command::new(venv_tool("sam"));
     command
