@@ -1,8 +1,9 @@
 //! Issue 17's round trip: `uninstrument(transform(T)) == T`, as values, for
 //! every corpus template (the SAM inputs and their translated outputs),
 //! every template fixture and every example, under four parameter sets:
-//! library layers only; the Extension with a secret ARN and X-Ray; both
-//! Forwarders (log groups, subscriptions, state machines); a plain-text API
+//! library layers only; the Extension with a secret ARN, X-Ray and
+//! CloudWatch Logs denied; both Forwarders (log groups, subscriptions,
+//! API Gateway execution logs, permissions, state machines); a plain-text API
 //! key (a secret the record must never hold). `T` here is the template
 //! less our `Transform` entry, which the bake takes out and uninstrument
 //! does not put back (it would instrument the stack again at deployment).
@@ -47,6 +48,7 @@ const PARAMETER_SETS: &[(&str, &[(&str, &str)])] = &[
                 "arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf",
             ),
             ("enableXrayTracing", "true"),
+            ("disableCloudWatchLogs", "true"),
         ],
     ),
     (
@@ -61,6 +63,8 @@ const PARAMETER_SETS: &[(&str, &[(&str, &str)])] = &[
                 "stepFunctionForwarderArn",
                 "arn:aws:lambda:us-east-1:123456789012:function:sf-forwarder",
             ),
+            ("subscribeToExecutionLogs", "true"),
+            ("createForwarderPermissions", "true"),
             ("service", "shop"),
             ("tags", "team:a,cost:b"),
         ],
