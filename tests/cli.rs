@@ -1153,7 +1153,9 @@ fn uninstrument_keeps_what_changed_after_the_bake_and_strict_refuses() {
     assert_eq!(r.stdout, "");
     assert_eq!(
         r.stderr,
-        format!("{warning}error: 1 warning and strict is set (--strict): the template was not written\n")
+        format!(
+            "{warning}error: 1 warning and strict is set (--strict): the template was not written\n"
+        )
     );
 
     let r = run_in(&dir, &["uninstrument", "baked.yaml"]).exited(0);
