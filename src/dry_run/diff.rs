@@ -7,6 +7,7 @@
 //! The line diff itself is the `similar` crate's.
 
 use anstyle::{AnsiColor, Style};
+use similar::udiff::UnifiedDiffHunk;
 use similar::{Algorithm, ChangeTag, TextDiff};
 
 use super::labelled::Labelled;
@@ -29,15 +30,7 @@ pub fn unified(old: &Labelled, new: &Labelled, old_name: &str, new_name: &str) -
     let diff = TextDiff::configure()
         .algorithm(Algorithm::Histogram)
         .diff_lines(old.text(), new.text());
-    let mut out = String::new();
-    for hunk in diff
-        .unified_diff()
-        .context_radius(CONTEXT_LINES)
-        .iter_hunks()
-    {
-        if out.is_empty() {
-            out.push_str(&format!("--- {old_name}\n+++ {new_name}\n"));
-        }
+    with_names(&diff, old_name, new_name, |hunk| {
         let mut labels: Vec<&str> = Vec::new();
         for change in hunk.iter_changes() {
             let label = match change.tag() {
@@ -51,12 +44,37 @@ pub fn unified(old: &Labelled, new: &Labelled, old_name: &str, new_name: &str) -
                 labels.push(label);
             }
         }
+        labels.join(", ")
+    })
+}
+
+/// `diff` as a unified diff with `--- old_name` and `+++ new_name` headers
+/// and [`CONTEXT_LINES`] of context, each hunk header followed by what
+/// `names` says the hunk changes (nothing when it says nothing); an empty
+/// string when there is no change. The one writer of both diffs: of two
+/// renderings ([`unified`]) and of a user's file against its edit.
+pub(crate) fn with_names(
+    diff: &TextDiff<'_, '_, str>,
+    old_name: &str,
+    new_name: &str,
+    mut names: impl FnMut(&UnifiedDiffHunk<'_, '_, '_, str>) -> String,
+) -> String {
+    let mut out = String::new();
+    for hunk in diff
+        .unified_diff()
+        .context_radius(CONTEXT_LINES)
+        .iter_hunks()
+    {
+        if out.is_empty() {
+            out.push_str(&format!("--- {old_name}\n+++ {new_name}\n"));
+        }
+        let names = names(&hunk);
         let text = hunk.to_string();
         let (header, body) = text.split_once('\n').unwrap_or((&text, ""));
         out.push_str(header);
-        if !labels.is_empty() {
+        if !names.is_empty() {
             out.push(' ');
-            out.push_str(&labels.join(", "));
+            out.push_str(&names);
         }
         out.push('\n');
         out.push_str(body);

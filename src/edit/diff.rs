@@ -15,7 +15,7 @@ use similar::{Algorithm, ChangeTag, TextDiff};
 
 use super::Edited;
 use super::tree::Lines;
-use crate::dry_run::diff::CONTEXT_LINES;
+use crate::dry_run::diff::with_names;
 
 /// The unified diff from `original` to `edited`'s text, with `--- old_name`
 /// and `+++ new_name` headers; empty when the texts are equal.
@@ -25,15 +25,7 @@ pub fn unified_diff(original: &str, edited: &Edited, old_name: &str, new_name: &
         .algorithm(Algorithm::Patience)
         .diff_lines(original, edited.text());
     let labels = LineLabels::new(original, edited);
-    let mut out = String::new();
-    for hunk in diff
-        .unified_diff()
-        .context_radius(CONTEXT_LINES)
-        .iter_hunks()
-    {
-        if out.is_empty() {
-            out.push_str(&format!("--- {old_name}\n+++ {new_name}\n"));
-        }
+    with_names(&diff, old_name, new_name, |hunk| {
         let mut changed = BTreeSet::new();
         for change in hunk.iter_changes() {
             match change.tag() {
@@ -51,22 +43,12 @@ pub fn unified_diff(original: &str, edited: &Edited, old_name: &str, new_name: &
             changed.extend(old_lines.filter_map(|i| labels.old[i]));
             changed.extend(new_lines.filter_map(|i| labels.new[i]));
         }
-        let names = names(
+        names(
             changed
                 .into_iter()
                 .map(|i| edited.regions[i].label.as_str()),
-        );
-        let text = hunk.to_string();
-        let (header, body) = text.split_once('\n').unwrap_or((&text, ""));
-        out.push_str(header);
-        if !names.is_empty() {
-            out.push(' ');
-            out.push_str(&names);
-        }
-        out.push('\n');
-        out.push_str(body);
-    }
-    out
+        )
+    })
 }
 
 /// The most names a hunk header lists; the rest are counted.
