@@ -86,7 +86,9 @@ pub struct UnlistedRegion {
 /// or `-isoX` after the first part), or one [`known_regions`] lists. Else
 /// why not, with the closest known region.
 pub fn check_region(region: &str) -> Result<(), NotARegion> {
-    if REGION_FORM.is_match(region) || is_known(region) {
+    // The list first: compiling the pattern takes more time and memory
+    // than the whole transform of a small template.
+    if is_known(region) || REGION_FORM.is_match(region) {
         return Ok(());
     }
     Err(NotARegion {
