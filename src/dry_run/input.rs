@@ -57,8 +57,11 @@ impl Input {
     pub fn read(&self, limit: usize) -> Result<Result<String, u64>, Failure> {
         let name = self.name();
         let result = match self {
-            Input::Stdin => read_bounded(std::io::stdin().lock(), limit),
-            Input::File(path) => std::fs::File::open(path).and_then(|f| read_bounded(f, limit)),
+            Input::Stdin => read_bounded(std::io::stdin().lock(), limit, 0),
+            Input::File(path) => std::fs::File::open(path).and_then(|f| {
+                let size = f.metadata().map_or(0, |m| m.len());
+                read_bounded(f, limit, size)
+            }),
         };
         let bytes = match result.map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))? {
             Ok(bytes) => bytes,
@@ -103,8 +106,17 @@ pub struct TemplateFile {
 }
 
 /// Up to `limit` bytes of `reader`, or `Err(its whole size)` when longer.
-fn read_bounded(mut reader: impl Read, limit: usize) -> std::io::Result<Result<Vec<u8>, u64>> {
-    let mut bytes = Vec::new();
+/// `size`, when known (a file's), is room made at once: the bytes are read
+/// into a buffer of their size rather than one doubled, and copied, as it
+/// fills (massif: peak heap 0.8 MB less on sam-500, whose 1.3 MB took a 2 MB
+/// buffer; the peak RSS is the same, as the untouched part was not resident).
+fn read_bounded(
+    mut reader: impl Read,
+    limit: usize,
+    size: u64,
+) -> std::io::Result<Result<Vec<u8>, u64>> {
+    let room = usize::try_from(size).map_or(limit, |size| size.min(limit)) + 1;
+    let mut bytes = Vec::with_capacity(room);
     reader
         .by_ref()
         .take(limit as u64 + 1)
@@ -144,7 +156,10 @@ mod tests {
 
     #[test]
     fn reads_are_bounded() {
-        assert_eq!(read_bounded(&b"abc"[..], 3).unwrap(), Ok(b"abc".to_vec()));
-        assert_eq!(read_bounded(&b"abcdef"[..], 3).unwrap(), Err(6));
+        assert_eq!(
+            read_bounded(&b"abc"[..], 3, 0).unwrap(),
+            Ok(b"abc".to_vec())
+        );
+        assert_eq!(read_bounded(&b"abcdef"[..], 3, 6).unwrap(), Err(6));
     }
 }
