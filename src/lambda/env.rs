@@ -5,7 +5,6 @@
 use std::borrow::Cow;
 use std::rc::Rc;
 
-use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use super::function::{FunctionEdit, RuntimeFamily, record};
@@ -20,15 +19,17 @@ fn variables(globals: &Map<String, Value>) -> Option<&Map<String, Value>> {
     globals.get("Environment")?.get("Variables")?.as_object()
 }
 
-/// Where the function's own variables are, found once per pass.
+/// Where the function's own variables are, found once per pass. Both
+/// mappings are opened one level ([`Entries::mapping_mut`]): the user's
+/// variables stay as written, only Datadog's are added.
 enum Own<'e, 'p> {
     /// No `Environment`: it is created (on these properties) with the first
     /// variable written.
     NoEnvironment(&'e mut Entries<'p>),
     /// An `Environment` without `Variables`: added with the first variable.
-    NoVariables(&'e mut Map<String, Value>),
+    NoVariables(&'e mut Entries<'p>),
     /// The variables map.
-    Variables(&'e mut Map<String, Value>),
+    Variables(&'e mut Entries<'p>),
     /// `Environment` or `Variables` is an intrinsic: nothing can be written.
     Unreadable,
 }
@@ -39,17 +40,14 @@ impl<'e, 'p> Own<'e, 'p> {
         if !props.contains_key("Environment") {
             return Own::NoEnvironment(props);
         }
-        let Some(Value::Object(env)) = props.get_mut("Environment") else {
+        let Some(env) = props.mapping_mut("Environment") else {
             return Own::Unreadable;
         };
-        match env.get("Variables") {
-            None => Own::NoVariables(env),
-            Some(Value::Object(_)) => match env.get_mut("Variables") {
-                Some(Value::Object(vars)) => Own::Variables(vars),
-                _ => Own::Unreadable,
-            },
-            Some(_) => Own::Unreadable,
+        if !env.contains_key("Variables") {
+            return Own::NoVariables(env);
         }
+        env.mapping_mut("Variables")
+            .map_or(Own::Unreadable, Own::Variables)
     }
 }
 
@@ -81,26 +79,15 @@ impl<'e, 'p> Writer<'e, 'p> {
 
     /// The function's own variables map, created when absent; `None` (and
     /// an error recorded) when `Environment` or `Variables` is an intrinsic.
-    fn variables_mut(&mut self) -> Option<&mut Map<String, Value>> {
-        // The mapping at `key`, created when absent (`Own::find` has ruled
-        // out a value there that is not one).
-        fn mapping<'m>(
-            map: &'m mut Map<String, Value>,
-            key: &str,
-        ) -> Option<&'m mut Map<String, Value>> {
-            map.entry(key)
-                .or_insert_with(|| Value::Object(Map::new()))
-                .as_object_mut()
-        }
+    fn variables_mut(&mut self) -> Option<&mut Entries<'p>> {
         self.own = match std::mem::replace(&mut self.own, Own::Unreadable) {
             Own::NoEnvironment(props) => props
-                .or_insert_with("Environment", || Value::Object(Map::new()))
-                .as_object_mut()
-                .and_then(|env| mapping(env, "Variables"))
+                .mapping_or_insert("Environment")
+                .and_then(|env| env.mapping_or_insert("Variables"))
                 .map_or(Own::Unreadable, Own::Variables),
-            Own::NoVariables(env) => {
-                mapping(env, "Variables").map_or(Own::Unreadable, Own::Variables)
-            }
+            Own::NoVariables(env) => env
+                .mapping_or_insert("Variables")
+                .map_or(Own::Unreadable, Own::Variables),
             other => other,
         };
         if let Own::Variables(vars) = &mut self.own {
@@ -148,13 +135,15 @@ impl<'e, 'p> Writer<'e, 'p> {
         let in_globals = || globals.is_some_and(|g| g.contains_key(name));
         let shown = match &mut self.own {
             // The usual case: one lookup finds the variable absent and adds it.
-            Own::Variables(vars) => match vars.entry(name) {
-                Entry::Vacant(slot) if !in_globals() => {
-                    let value = slot.insert(into_env_value(value));
-                    wanted.then(|| value.clone())
+            Own::Variables(vars) => {
+                if vars.contains_key(name) || in_globals() {
+                    return Some((value, source));
                 }
-                _ => return Some((value, source)),
-            },
+                let value = into_env_value(value);
+                let shown = wanted.then(|| value.clone());
+                vars.insert(name, value);
+                shown
+            }
             _ => {
                 if in_globals() {
                     return Some((value, source));
@@ -164,7 +153,7 @@ impl<'e, 'p> Writer<'e, 'p> {
                 // there is no user's value to give back.
                 let vars = self.variables_mut()?;
                 let shown = wanted.then(|| value.clone());
-                vars.insert(name.to_string(), value);
+                vars.insert(name, value);
                 shown
             }
         };
@@ -265,7 +254,7 @@ impl<'e, 'p> Writer<'e, 'p> {
         let Some(vars) = self.variables_mut() else {
             return;
         };
-        vars.insert(name.to_string(), value.clone());
+        vars.insert(name, value.clone());
         self.change(Change::EnvSet {
             name: Cow::Borrowed(name),
             value: Some(value),
@@ -316,10 +305,7 @@ pub const GLOBAL_VARIABLES: &str = "SAM Globals.Function.Environment.Variables";
 /// The value the function has for variable `name`, and where: its own
 /// ([`OWN_VARIABLES`]), else the one it inherits ([`GLOBAL_VARIABLES`]).
 pub fn current<'e>(edit: &'e FunctionEdit, name: &str) -> Option<(&'e Value, &'static str)> {
-    let own = edit
-        .props
-        .get("Environment")
-        .and_then(|env| env.get("Variables")?.as_object()?.get(name));
+    let own = edit.props.get_in(&["Environment", "Variables", name]);
     match own {
         Some(value) => Some((value, OWN_VARIABLES)),
         None => Some((variables(&edit.globals)?.get(name)?, GLOBAL_VARIABLES)),

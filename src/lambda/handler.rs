@@ -224,7 +224,7 @@ impl Slot {
             Slot::Handler => match edit.props.get_mut("Handler") {
                 Some(handler) => *handler = target_value,
                 None => {
-                    edit.props.insert("Handler".into(), target_value);
+                    edit.props.insert("Handler", target_value);
                 }
             },
             Slot::ImageCommand => {

@@ -133,8 +133,7 @@ fn add_to_sam_policies(edit: &mut FunctionEdit, grant: &Grant) {
     let document = json!({"Version": "2012-10-17", "Statement": [grant.statement()]});
     match edit.props.get_mut("Policies") {
         None => {
-            edit.props
-                .insert("Policies".into(), Value::Array(vec![document]));
+            edit.props.insert("Policies", Value::Array(vec![document]));
         }
         Some(Value::Array(items)) => items.push(document),
         Some(v) if is_intrinsic(v) => {

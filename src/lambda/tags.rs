@@ -59,7 +59,7 @@ pub fn add(edit: &mut FunctionEdit, key: &str, value: Value) {
     let added = match (edit.kind, tags) {
         (FunctionKind::Lambda, None) => {
             let tags = Value::Array(vec![entry(key, value.clone())]);
-            edit.props.insert("Tags".into(), tags);
+            edit.props.insert("Tags", tags);
             true
         }
         (FunctionKind::Lambda, Some(Value::Array(items))) => {
@@ -75,7 +75,7 @@ pub fn add(edit: &mut FunctionEdit, key: &str, value: Value) {
                 _ => Map::new(),
             };
             map.insert(key.into(), value.clone());
-            edit.props.insert("Tags".into(), Value::Object(map));
+            edit.props.insert("Tags", Value::Object(map));
             true
         }
         (FunctionKind::Serverless, Some(Value::Object(map))) => {

@@ -42,7 +42,7 @@ pub fn configure(edit: &mut FunctionEdit, template: &Template<'_>) {
         FunctionKind::Lambda => {
             if !edit.props.contains_key("TracingConfig") {
                 edit.props
-                    .insert("TracingConfig".into(), json!({"Mode": "Active"}));
+                    .insert("TracingConfig", json!({"Mode": "Active"}));
                 edit.change_with(|| Change::PropertySet {
                     property: "TracingConfig".into(),
                     value: json!({"Mode": "Active"}),
@@ -51,7 +51,7 @@ pub fn configure(edit: &mut FunctionEdit, template: &Template<'_>) {
         }
         FunctionKind::Serverless => {
             if edit.inherited("Tracing").is_none() {
-                edit.props.insert("Tracing".into(), json!("Active"));
+                edit.props.insert("Tracing", json!("Active"));
                 edit.change_with(|| Change::PropertySet {
                     property: "Tracing".into(),
                     value: json!("Active"),
