@@ -141,7 +141,7 @@ impl<'e, 'p> Writer<'e, 'p> {
                 }
                 let value = into_env_value(value);
                 let shown = wanted.then(|| value.clone());
-                vars.insert(name, value);
+                vars.insert_absent(name, value);
                 shown
             }
             _ => {
