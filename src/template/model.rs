@@ -602,7 +602,10 @@ impl<'a> Entries<'a> {
     /// A mapping of values given by a pass, its mappings at `expand` read
     /// entry by entry too (a resource's `Properties`).
     pub fn from_map(map: Map<String, Value>, expand: &[&str]) -> Entries<'a> {
-        let mut entries = Entries::default();
+        let mut entries = Entries {
+            items: Vec::with_capacity(map.len()),
+            ..Entries::default()
+        };
         for (key, value) in map {
             let node = match value {
                 Value::Object(inner) if expand.contains(&key.as_str()) => {
