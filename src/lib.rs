@@ -121,7 +121,7 @@ pub mod internals {
     pub use crate::report_text::{diagnostic_summary, render};
     pub use crate::secrets::Secrets;
     pub use crate::serve::summary::{EventIds, RequestSummary};
-    pub use crate::template::intrinsics::get_att;
+    pub use crate::template::intrinsics::{get_att, is_intrinsic};
     pub use crate::template::model::Template;
     pub use crate::template::resources::ids_of_types;
 

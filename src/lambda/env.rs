@@ -40,13 +40,19 @@ impl<'e, 'p> Own<'e, 'p> {
         if !props.contains_key("Environment") {
             return Own::NoEnvironment(props);
         }
-        let Some(env) = props.mapping_mut("Environment") else {
+        // An intrinsic (`!If`) is a mapping too, of one key: adding to it
+        // would make it invalid.
+        let Some(env) = props
+            .mapping_mut("Environment")
+            .filter(|env| !env.is_intrinsic())
+        else {
             return Own::Unreadable;
         };
         if !env.contains_key("Variables") {
             return Own::NoVariables(env);
         }
         env.mapping_mut("Variables")
+            .filter(|vars| !vars.is_intrinsic())
             .map_or(Own::Unreadable, Own::Variables)
     }
 }
@@ -554,6 +560,37 @@ mod tests {
             .warnings()
             .map(|w| w.message.clone())
             .collect()
+    }
+
+    #[test]
+    fn an_intrinsic_environment_or_variables_is_an_error_and_left_unchanged() {
+        let options = DryRunOptions {
+            transform_name: "DatadogServerless".into(),
+            region: "us-east-1".into(),
+            ..Default::default()
+        };
+        for environment in [
+            json!({"Fn::If": ["C", {"Variables": {"A": "a"}}, {"Variables": {"A": "b"}}]}),
+            json!({"Variables": {"Fn::If": ["C", {"A": "a"}, {"A": "b"}]}}),
+        ] {
+            let template = json!({"Resources": {"F": {"Type": "AWS::Lambda::Function",
+                "Properties": {"Runtime": "python3.12", "Handler": "app.handler",
+                    "Role": "arn:aws:iam::123456789012:role/r", "Code": {"ZipFile": "x"},
+                    "Environment": environment}}}});
+            let outcome = run(&template, &options, &MacroEnvironment::default()).unwrap();
+            assert!(outcome.output.is_none(), "{environment}");
+            let errors: Vec<&str> = outcome
+                .report
+                .errors()
+                .map(|e| e.message.as_str())
+                .collect();
+            assert!(
+                errors.iter().any(|e| e.contains(
+                    "Resource F has Environment or Environment.Variables written as an intrinsic function"
+                )),
+                "{environment}: {errors:?}"
+            );
+        }
     }
 
     /// A SAM template: `params` in its transform entry, `globals` as

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::function::{FunctionEdit, FunctionKind};
 use crate::report::Change;
+use crate::template::intrinsics::is_intrinsic;
 
 /// The tag carrying this macro's version.
 pub const MACRO_TAG: &str = "dd_sls_macro";
@@ -56,6 +57,7 @@ pub fn add(edit: &mut FunctionEdit, key: &str, value: Value) {
     if has_key(tags.as_deref(), key) {
         return;
     }
+    let intrinsic = tags.as_deref().is_some_and(is_intrinsic);
     let added = match (edit.kind, tags) {
         (FunctionKind::Lambda, None) => {
             let tags = Value::Array(vec![entry(key, value.clone())]);
@@ -78,7 +80,8 @@ pub fn add(edit: &mut FunctionEdit, key: &str, value: Value) {
             edit.props.insert("Tags", Value::Object(map));
             true
         }
-        (FunctionKind::Serverless, Some(Value::Object(map))) => {
+        // Not into an intrinsic (`!If`), a mapping of one key.
+        (FunctionKind::Serverless, Some(Value::Object(map))) if !intrinsic => {
             map.insert(key.into(), value.clone());
             true
         }
@@ -92,7 +95,7 @@ pub fn add(edit: &mut FunctionEdit, key: &str, value: Value) {
     } else {
         let id = edit.id.clone();
         edit.warn(format!(
-            "Resource {id} has Tags in a form that cannot be extended (an intrinsic?), so the tag {key} was not added."
+            "Resource {id} has Tags in a form that cannot be extended (an intrinsic?), so Datadog's tags were not added to it."
         ));
     }
 }
@@ -149,6 +152,36 @@ pub fn add_tags(edit: &mut FunctionEdit, is_cdk: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn intrinsic_sam_tags_are_left_as_they_are_with_one_warning() {
+        use crate::MacroEnvironment;
+        use crate::dry_run::{DryRunOptions, run};
+        let options = DryRunOptions {
+            transform_name: "DatadogServerless".into(),
+            region: "us-east-1".into(),
+            ..Default::default()
+        };
+        let tags = json!({"Fn::If": ["C", {"team": "a"}, {"team": "b"}]});
+        let template = json!({"Resources": {"F": {"Type": "AWS::Serverless::Function",
+            "Properties": {"Runtime": "python3.12", "Handler": "app.handler", "CodeUri": ".",
+                "Tags": tags}}}});
+        let outcome = run(&template, &options, &MacroEnvironment::default()).unwrap();
+        let output = outcome.output.expect("a warning, not an error");
+        assert_eq!(output["Resources"]["F"]["Properties"]["Tags"], tags);
+        let warnings: Vec<&str> = outcome
+            .report
+            .warnings()
+            .map(|w| w.message.as_str())
+            .filter(|w| w.contains("Tags"))
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                "Resource F has Tags in a form that cannot be extended (an intrinsic?), so Datadog's tags were not added to it."
+            ]
+        );
+    }
 
     #[test]
     fn parses_tag_lists() {
