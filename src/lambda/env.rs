@@ -541,7 +541,8 @@ impl Plan {
 mod tests {
     use super::*;
     use crate::MacroEnvironment;
-    use crate::dry_run::{DryRunOptions, run};
+    use crate::dry_run::{DryRunOptions, in_us_east_1, run};
+    use crate::report::Severity;
     use serde_json::json;
 
     /// The warnings of a dry run of `template`, in us-east-1, with the
@@ -564,11 +565,6 @@ mod tests {
 
     #[test]
     fn an_intrinsic_environment_or_variables_is_an_error_and_left_unchanged() {
-        let options = DryRunOptions {
-            transform_name: "DatadogServerless".into(),
-            region: "us-east-1".into(),
-            ..Default::default()
-        };
         for environment in [
             json!({"Fn::If": ["C", {"Variables": {"A": "a"}}, {"Variables": {"A": "b"}}]}),
             json!({"Variables": {"Fn::If": ["C", {"A": "a"}, {"A": "b"}]}}),
@@ -577,13 +573,9 @@ mod tests {
                 "Properties": {"Runtime": "python3.12", "Handler": "app.handler",
                     "Role": "arn:aws:iam::123456789012:role/r", "Code": {"ZipFile": "x"},
                     "Environment": environment}}}});
-            let outcome = run(&template, &options, &MacroEnvironment::default()).unwrap();
+            let outcome = in_us_east_1(&template);
             assert!(outcome.output.is_none(), "{environment}");
-            let errors: Vec<&str> = outcome
-                .report
-                .errors()
-                .map(|e| e.message.as_str())
-                .collect();
+            let errors = outcome.messages(Severity::Error);
             assert!(
                 errors.iter().any(|e| e.contains(
                     "Resource F has Environment or Environment.Variables written as an intrinsic function"

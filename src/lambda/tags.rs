@@ -155,24 +155,16 @@ mod tests {
 
     #[test]
     fn intrinsic_sam_tags_are_left_as_they_are_with_one_warning() {
-        use crate::MacroEnvironment;
-        use crate::dry_run::{DryRunOptions, run};
-        let options = DryRunOptions {
-            transform_name: "DatadogServerless".into(),
-            region: "us-east-1".into(),
-            ..Default::default()
-        };
         let tags = json!({"Fn::If": ["C", {"team": "a"}, {"team": "b"}]});
         let template = json!({"Resources": {"F": {"Type": "AWS::Serverless::Function",
             "Properties": {"Runtime": "python3.12", "Handler": "app.handler", "CodeUri": ".",
                 "Tags": tags}}}});
-        let outcome = run(&template, &options, &MacroEnvironment::default()).unwrap();
-        let output = outcome.output.expect("a warning, not an error");
+        let outcome = crate::dry_run::in_us_east_1(&template);
+        let output = outcome.output.as_ref().expect("a warning, not an error");
         assert_eq!(output["Resources"]["F"]["Properties"]["Tags"], tags);
-        let warnings: Vec<&str> = outcome
-            .report
-            .warnings()
-            .map(|w| w.message.as_str())
+        let warnings: Vec<String> = outcome
+            .messages(crate::report::Severity::Warning)
+            .into_iter()
             .filter(|w| w.contains("Tags"))
             .collect();
         assert_eq!(
